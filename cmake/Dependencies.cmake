@@ -1,0 +1,13 @@
+# Every dependency comes from Debian packages (scripts/setup installs them).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(absl REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+pkg_check_modules(SECP256K1 REQUIRED IMPORTED_TARGET libsecp256k1)
+if(CHAINKMS_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(CHAINKMS_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

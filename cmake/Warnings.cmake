@@ -1,0 +1,36 @@
+# chainkms_target_warnings(<target>): our code builds warning-free.
+function(chainkms_target_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow=local -Wno-unused-parameter)
+  if(CHAINKMS_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+# chainkms_library(<name> DEPS ...): a library from the .cc files of the current folder,
+# leaving out *_test.cc, *_benchmark.cc and *_fuzz.cc.
+function(chainkms_library name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  list(FILTER srcs EXCLUDE REGEX "_(test|benchmark|fuzz)\\.cc$")
+  add_library(${name} STATIC ${srcs})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+  chainkms_target_warnings(${name})
+endfunction()
+
+# chainkms_unit_tests(<name> DEPS ...): one GoogleTest binary from the *_test.cc beside the code.
+function(chainkms_unit_tests name)
+  cmake_parse_arguments(ARG "" "" "DEPS" ${ARGN})
+  if(NOT CHAINKMS_BUILD_TESTS)
+    return()
+  endif()
+  file(GLOB srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*_test.cc)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(${name} ${srcs})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  chainkms_target_warnings(${name})
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES ENVIRONMENT "CHAINKMS_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
