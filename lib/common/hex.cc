@@ -14,15 +14,15 @@ int HexDigitValue(char c) {
 absl::StatusOr<Bytes> HexDecode(std::string_view hex, HexPrefix prefix, std::string_view field) {
   const bool has_prefix = HasHexPrefix(hex);
   if (prefix == HexPrefix::kRequired && !has_prefix) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": hex must start with 0x"));
+    return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": hex must start with 0x"));
   }
   if (prefix == HexPrefix::kForbidden && has_prefix) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": hex must not start with 0x"));
+    return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": hex must not start with 0x"));
   }
   if (has_prefix) hex.remove_prefix(2);
   if (hex.size() % 2 != 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": odd number of hex digits (", hex.size(), ")"));
+        absl::StrCat(std::string(field), ": odd number of hex digits (", hex.size(), ")"));
   }
   Bytes out(hex.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {
@@ -30,7 +30,7 @@ absl::StatusOr<Bytes> HexDecode(std::string_view hex, HexPrefix prefix, std::str
     const int lo = HexDigitValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       const size_t bad = hi < 0 ? 2 * i : 2 * i + 1;
-      return absl::InvalidArgumentError(absl::StrCat(field, ": invalid hex character at position ",
+      return absl::InvalidArgumentError(absl::StrCat(std::string(field), ": invalid hex character at position ",
                                                      bad + (has_prefix ? 2 : 0)));
     }
     out[i] = static_cast<uint8_t>(hi << 4 | lo);
@@ -45,7 +45,7 @@ absl::StatusOr<FixedBytes<N>> HexDecodeFixed(std::string_view hex, std::string_v
   if (!b.ok()) return b.status();
   if (b->size() != N) {
     return absl::InvalidArgumentError(
-        absl::StrCat(field, ": expected ", N, " bytes, got ", b->size()));
+        absl::StrCat(std::string(field), ": expected ", N, " bytes, got ", b->size()));
   }
   return *FixedBytes<N>::TryFrom(*b);
 }

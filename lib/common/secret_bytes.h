@@ -59,10 +59,6 @@ class SecretBytes {
   friend std::ostream& operator<<(std::ostream& os, const SecretBytes& s) {
     return os << "SecretBytes(" << s.size() << " bytes, redacted)";
   }
-  template <typename Sink>
-  friend void AbslStringify(Sink& sink, const SecretBytes& s) {
-    sink.Append("[redacted]");
-  }
 
  private:
   Bytes data_;
