@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Turns the results of bench/run into a Markdown table of ratios against the baselines."""
+import glob
+import json
+import os
+import sys
+
+out = sys.argv[1]
+gb = json.load(open(os.path.join(out, "gbench.json")))
+ns = {}
+for b in gb["benchmarks"]:
+    if b.get("aggregate_name") == "median":
+        scale = {"ns": 1, "us": 1e3, "ms": 1e6}[b["time_unit"]]
+        ns[b["run_name"]] = b["real_time"] * scale
+ethers = json.load(open(os.path.join(out, "ethers.json")))
+
+# (ours, baseline, what a ratio above 1 means)
+pairs = [
+    ("BM_Keccak256/32", "BM_BaselineOpenSslSha3_256/32"),
+    ("BM_Keccak256/1024", "BM_BaselineOpenSslSha3_256/1024"),
+    ("BM_SignEip1559Transaction", "BM_BaselineRawSecp256k1SignRecoverable"),
+    ("BM_SignRecoverable", "BM_BaselineRawSecp256k1SignRecoverable"),
+    ("BM_Ecrecover", "BM_BaselineRawSecp256k1Recover"),
+    ("BM_DecodeTransaction", "BM_BaselineKeccakOfRawTransaction"),
+]
+print("| benchmark | ours (ns) | baseline | baseline (ns) | speed vs baseline |")
+print("|---|---:|---|---:|---:|")
+for o, b in pairs:
+    if o in ns and b in ns:
+        print(f"| {o} | {ns[o]:.0f} | {b} | {ns[b]:.0f} | {ns[b] / ns[o]:.2f}x |")
+for name, e in ethers.items():
+    o = "BM_" + name
+    if o in ns:
+        print(f"| {o} | {ns[o]:.0f} | ethers v6 (Node) | {e:.0f} | {e / ns[o]:.1f}x |")
+print()
+print("| command | chainkms-eth (ms) | cast (ms) | time ratio ours/cast |")
+print("|---|---:|---:|---:|")
+for f in sorted(glob.glob(os.path.join(out, "hyperfine-*.json"))):
+    r = json.load(open(f))["results"]
+    ours, cast = r[0], r[1]
+    cmd = ours["command"].replace("chainkms-eth ", "", 1)
+    if len(cmd) > 60:
+        cmd = cmd[:57] + "..."
+    print(f"| `{cmd}` | {ours['median'] * 1e3:.2f} | {cast['median'] * 1e3:.2f} | "
+          f"{ours['median'] / cast['median']:.2f} |")
