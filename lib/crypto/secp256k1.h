@@ -40,6 +40,12 @@ class Secp256k1PublicKey {
   friend bool operator==(const Secp256k1PublicKey&, const Secp256k1PublicKey&) = default;
 
  private:
+  friend class Secp256k1PrivateKey;
+  friend absl::StatusOr<Secp256k1PublicKey> RecoverPublicKey(const Hash32& digest,
+                                                             const RecoverableSignature& sig);
+  Secp256k1PublicKey() = default;
+  // `u` comes straight from libsecp256k1, so it is known to be a valid point.
+  explicit Secp256k1PublicKey(const FixedBytes<65>& u) : uncompressed_(u) {}
   FixedBytes<65> uncompressed_;
 };
 
@@ -64,9 +70,12 @@ class Secp256k1PrivateKey {
 };
 
 // Recovers the signer's key; INVALID_ARGUMENT for r or s out of range, v ∉ {0,1}, or no point.
+// Like the ecrecover precompile it accepts high-S signatures; callers that must reject
+// malleable signatures (EIP-2) check IsLowS(sig.s) first.
 absl::StatusOr<Secp256k1PublicKey> RecoverPublicKey(const Hash32& digest,
                                                     const RecoverableSignature& sig);
-// Verifies a (non-recoverable) signature; rejects high-S.
+// Verifies r‖s (v is ignored). libsecp256k1's verify rejects high-S, so a malleated copy of a
+// valid signature is reported false.
 bool VerifySignature(const Hash32& digest, const RecoverableSignature& sig,
                      const Secp256k1PublicKey& key);
 // True when s ≤ n/2.
