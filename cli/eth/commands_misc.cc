@@ -133,27 +133,6 @@ absl::StatusOr<std::string> ToRlp(const Args& args) {
   return Hex0x(RlpEncode(item)) + "\n";
 }
 
-// The length of the first RLP item in `in` (header + payload), so trailing bytes can be ignored
-// as cast does; RlpDecode then checks canonical form on exactly that item.
-absl::StatusOr<size_t> FirstItemLength(ByteView in) {
-  const absl::Status short_input = absl::InvalidArgumentError("input too short");
-  if (in.empty()) return short_input;
-  const uint8_t b = in[0];
-  if (b < 0x80) return 1;
-  size_t header = 1, len = 0;
-  if (b <= 0xb7 || (b >= 0xc0 && b <= 0xf7)) {
-    len = b <= 0xb7 ? b - 0x80 : b - 0xc0;
-  } else {
-    const size_t len_of_len = b <= 0xbf ? b - 0xb7 : b - 0xf7;
-    if (in.size() < 1 + len_of_len) return short_input;
-    if (len_of_len > 8) return absl::InvalidArgumentError("overflow");
-    for (size_t i = 0; i < len_of_len; ++i) len = (len << 8) | in[1 + i];
-    header += len_of_len;
-  }
-  if (len > in.size() - header) return short_input;
-  return header + len;
-}
-
 std::string RlpToText(const RlpItem& item) {
   if (!item.is_list()) return "\"" + Hex0x(item.bytes()) + "\"";
   std::string out = "[";
@@ -167,7 +146,7 @@ std::string RlpToText(const RlpItem& item) {
 absl::StatusOr<std::string> FromRlp(const Args& args) {
   auto raw = CastHexDecode(ArgOrStdinLine(args));
   if (!raw.ok()) return WithContext("Could not decode hex", raw.status());
-  auto len = FirstItemLength(*raw);
+  auto len = RlpFirstItemLength(*raw);
   if (!len.ok()) return WithContext("Could not decode rlp", len.status());
   auto item = RlpDecode(ByteView(*raw).first(*len));
   if (!item.ok()) return WithContext("Could not decode rlp", item.status());

@@ -26,6 +26,10 @@ absl::StatusOr<U256> ParseCastUint(std::string_view s, int bits = 256);
 // A decimal (or 0x-hex) u64 such as a nonce or gas limit.
 absl::StatusOr<uint64_t> ParseU64(std::string_view s, std::string_view field, bool allow_hex);
 
+// The length (header + payload) of the first RLP item in `in`, so trailing bytes can be ignored
+// as cast does. Errors: "input too short", "overflow".
+absl::StatusOr<size_t> RlpFirstItemLength(ByteView in);
+
 // All of stdin, raw.
 std::string ReadStdinAll();
 // The first line of stdin without its "\n" / "\r\n" (cast's unwrap_line).
