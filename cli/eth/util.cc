@@ -95,7 +95,8 @@ absl::StatusOr<U256> ParseCastUint(std::string_view s, int bits) {
       return absl::InvalidArgumentError("expected at least one digit");
     }
     int exp = 0;
-    if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    if (i + 1 < s.size() && (s[i] == 'e' || s[i] == 'E') &&
+        ((s[i + 1] >= '0' && s[i + 1] <= '9') || s[i + 1] == '-')) {
       ++i;
       if (i < s.size() && s[i] == '-') return absl::InvalidArgumentError("negative units not allowed");
       std::string e;
