@@ -98,19 +98,19 @@ class TextParser {
         return Int(t.size);
       case AbiKind::kAddress: {
         const size_t start = pos_;
-        Parsed<Bytes> b = HexBytes(20);
+        Parsed<Bytes> b = HexBytes(20, /*report_after=*/false);
         if (!b) return std::nullopt;
         if (b->size() != 20) return Fail(start, "invalid string length");
         return AbiValue::Address(*chainkms::Address::TryFrom(*b));
       }
       case AbiKind::kFixedBytes: {
-        Parsed<Bytes> b = HexBytes(t.size);
+        Parsed<Bytes> b = HexBytes(t.size, /*report_after=*/true);
         if (!b) return std::nullopt;
         if (b->size() != t.size) return Fail(pos_, "invalid string length", /*cut=*/true);
         return AbiValue::FixedBytes(*b);
       }
       case AbiKind::kBytes: {
-        Parsed<Bytes> b = HexBytes(0);
+        Parsed<Bytes> b = HexBytes(0, /*report_after=*/false);
         if (!b) return std::nullopt;
         return AbiValue::Bytes(*b);
       }
@@ -193,7 +193,10 @@ class TextParser {
       const size_t start = pos_;
       while (pos_ < s_.size() && s_[pos_] != delim) ++pos_;
       std::string_view body = s_.substr(start, pos_ - start);
-      if (pos_ >= s_.size()) return Fail(pos_, "", /*cut=*/true);
+      if (pos_ >= s_.size()) {
+        return Fail(pos_, absl::StrCat("invalid string\nexpected `", std::string(1, delim), "`"),
+                    /*cut=*/true);
+      }
       ++pos_;
       return AbiValue::String(body);
     }
@@ -212,8 +215,9 @@ class TextParser {
   }
 
   // Optional lowercase "0x", then hex digits; `want` (when nonzero) is the exact byte count the
-  // caller needs, so the odd-length check comes first as in alloy's hex crate.
-  Parsed<Bytes> HexBytes(size_t want) {
+  // caller needs, so the odd-length check comes first as in alloy's hex crate. alloy reports
+  // bytesN errors after the digits (`report_after`), address and bytes errors at their start.
+  Parsed<Bytes> HexBytes(size_t want, bool report_after) {
     const size_t start = pos_;
     const bool prefix = s_.substr(pos_, 2) == "0x";
     if (prefix) pos_ += 2;
@@ -223,12 +227,15 @@ class TextParser {
     if (!prefix && digits.empty()) {
       return Fail(pos_, "expected hex digits or the `0x` prefix for an empty hex string");
     }
-    if (digits.size() % 2 != 0) return Fail(want ? pos_ : start, "odd number of digits", want != 0);
+    if (digits.size() % 2 != 0) {
+      return Fail(report_after ? pos_ : start, "odd number of digits", report_after);
+    }
     if (want && digits.size() != 2 * want) return Bytes(digits.size() / 2);
     return HexDecode(digits, HexPrefix::kForbidden).value();
   }
 
   Parsed<AbiValue> Int(size_t bits) {
+    const size_t start = pos_;
     bool negative = false;
     if (Peek() == '+' || Peek() == '-') {
       negative = Peek() == '-';
@@ -239,13 +246,12 @@ class TextParser {
     // Positive values need a free sign bit; negative ones may reach -2^(bits-1).
     const U256 limit = U256(1) << static_cast<int>(bits - 1);
     if (negative ? *abs > limit : abs->BitLength() > static_cast<int>(bits - 1)) {
-      return Fail(negative ? 0 : pos_, "number too large to fit in target type");
+      return Fail(start, "number too large to fit in target type");
     }
     return AbiValue::Int(negative ? U256(0).WrappingSub(*abs) : *abs, bits);
   }
 
   Parsed<U256> Uint(size_t bits) {
-    const size_t start = pos_;
     int radix = 10;
     const std::string_view p2 = s_.substr(pos_, 2);
     if (p2 == "0x" || p2 == "0X" || p2 == "0b" || p2 == "0B" || p2 == "0o" || p2 == "0O") {
@@ -265,10 +271,12 @@ class TextParser {
       fract = s_.substr(f, pos_ - f);
     }
     for (char c : int_digits) {
-      if (HexDigitValue(c) >= radix) return Fail(start, "invalid digit found in string");
+      if (HexDigitValue(c) >= radix) {
+        return Fail(pos_, absl::StrCat("digit ", std::string(1, c), " is out of range for base ", radix));
+      }
     }
     std::optional<U256> intpart = ParseRadix(int_digits, radix);
-    if (!intpart) return Fail(start, "the value is too large to fit the target type");
+    if (!intpart) return Fail(pos_, "the value is too large to fit the target type");
     long exp = 0;
     if (Peek() == 'e' || Peek() == 'E') {
       size_t q = pos_ + 1;
@@ -295,7 +303,6 @@ class TextParser {
     } else if (unit == "gwei" || unit == "nano" || unit == "nanoether") {
       units = 9;
     } else if (!unit.empty() && unit != "wei") {
-      pos_ = unit_start;
       return Fail(pos_, "");
     }
     units += exp;

@@ -74,6 +74,11 @@ TEST(ParseAbiValueText, RejectsOutOfRangeIntegersWithCastMessages) {
   EXPECT_EQ(ParseError("uint8", "abc"), "parser error:\nabc\n^\nexpected at least one digit");
   EXPECT_EQ(ParseError("uint8", " 5"), "parser error:\n 5\n^\nexpected at least one digit");
   EXPECT_EQ(ParseError("uint8", "0xzz"), "parser error:\n0xzz\n  ^\nexpected at least one digit");
+  // cast abi-encode 'f(uint256)' 0b102; 2^256 in decimal
+  EXPECT_EQ(ParseError("uint256", "0b102"), "parser error:\n0b102\n     ^\ndigit 2 is out of range for base 2");
+  EXPECT_THAT(ParseError("uint256", "1" + std::string(78, '0')),
+              ::testing::EndsWith(std::string(79, ' ') + "^\nthe value is too large to fit the target type"));
+  EXPECT_EQ(ParseError("uint256", "1abc"), "parser error:\n1abc\n    ^");
   EXPECT_THAT(ParseError("uint256", "1abc"), ::testing::StartsWith("parser error:"));
   EXPECT_THAT(ParseError("uint256", "-1"), ::testing::StartsWith("parser error:"));
 }
@@ -105,7 +110,8 @@ TEST(ParseAbiValueText, ReadsStringsWithCastTrimmingAndQuoting) {
   EXPECT_EQ(P("string", "[a]"), AbiValue::String("[a]"));
   EXPECT_EQ(P("string", ""), AbiValue::String(""));
   EXPECT_EQ(P("string", "a\\\"b"), AbiValue::String("a\\\"b"));
-  EXPECT_EQ(ParseError("string", "\"unterminated"), "parser error:\n\"unterminated\n             ^");
+  EXPECT_EQ(ParseError("string", "\"unterminated"),
+            "parser error:\n\"unterminated\n             ^\ninvalid string\nexpected `\"`");
   EXPECT_EQ(ParseError("string", "\"a\" "), "parser error:\n\"a\" \n   ^");
 }
 
