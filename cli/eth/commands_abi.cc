@@ -89,6 +89,7 @@ absl::StatusOr<std::string> DecodeCalldata(const Args& args) {
   ASSIGN_OR_RETURN(Bytes data, CastHexDecode(text));
   if (data.size() < 4) return absl::InvalidArgumentError("calldata shorter than a 4-byte selector");
   const std::vector<AbiType> types = sig.InputTypes();
+  if (types.empty()) return absl::InvalidArgumentError("no data was decoded");
   ASSIGN_OR_RETURN(std::vector<AbiValue> values, LenientAbiDecode(types, ByteView(data).subspan(4)));
   return FormatDecoded(args, values);
 }

@@ -33,15 +33,15 @@ class Parser {
     SkipSpace();
     auto inputs = ParamList(/*allow_names=*/true);
     if (!inputs.ok()) return inputs.status();
-    bool have_outputs = false;
+    const bool have_outputs = false;
     while (true) {
       SkipSpace();
       if (AtEnd()) break;
       if (kind == SigKind::kFunction && Peek() == '(' && !have_outputs) {
         auto out = ParamList(true);
         if (!out.ok()) return out.status();
-        have_outputs = true;
-        continue;
+        if (!AtEnd()) return Fail("");
+        break;
       }
       const size_t word_start = pos_;
       std::string word = Ident();
@@ -54,8 +54,9 @@ class Parser {
         SkipSpace();
         auto out = ParamList(true);
         if (!out.ok()) return out.status();
-        have_outputs = true;
-        continue;
+        // Nothing may follow a returns list.
+        if (!AtEnd()) return Fail("");
+        break;
       }
       if (word == "external" || word == "public" || word == "internal" || word == "private" ||
           word == "view" || word == "pure" || word == "payable" || word == "nonpayable" ||

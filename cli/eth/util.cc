@@ -139,6 +139,7 @@ absl::StatusOr<uint64_t> ParseU64(std::string_view s, std::string_view field, bo
     radix = 16;
     s.remove_prefix(2);
   }
+  if (radix == 10 && !s.empty() && s[0] == '+') s.remove_prefix(1);  // Rust's u64 parser allows it
   if (s.empty()) return absl::InvalidArgumentError(absl::StrCat(f, ": expected a number"));
   auto v = ParseRadix(s, radix);
   if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat(f, ": ", v.status().message()));
