@@ -62,6 +62,10 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& argv, const ArgSp
         }
         inline_value = argv[++i];
       }
+      if (out.values_.count(name)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("the argument '", name, "' cannot be used multiple times"));
+      }
       out.values_[name] = *inline_value;
       continue;
     }

@@ -315,7 +315,7 @@ void AddTxCommands(std::vector<Command>& out) {
        {.value_flags = {"--private-key", "--nonce", "--gas-limit", "--gas-price",
                         "--priority-gas-price", "--chain", "--value", "--create", "--access-list"},
         .bool_flags = {"--legacy"},
-        .hyphen_values_after = 2,
+        .hyphen_values_after = 1,
         .usage = "mktx --private-key <KEY> --chain <CHAIN> --nonce <N> --gas-limit <GAS> "
                  "--gas-price <PRICE> [--priority-gas-price <PRICE>] [--legacy] [--value <V>] "
                  "[--access-list <JSON>] (<TO> | --create <CODE>) [SIG] [ARGS]..."},
