@@ -31,6 +31,6 @@ const std::vector<Command>& AllCommands();
 
 // Parses argv (without the program name), runs the command, writes stdout / stderr and
 // returns the process exit code. Never throws.
-int RunCli(const std::vector<std::string>& argv);
+int RunCli(const std::vector<std::string>& raw_argv);
 
 }  // namespace chainkms::cli

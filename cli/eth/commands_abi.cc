@@ -55,7 +55,9 @@ absl::StatusOr<std::string> AbiEncodeCmd(const Args& args) {
 }
 
 std::string FormatDecoded(const Args& args, const std::vector<AbiValue>& values) {
-  if (args.Has("--json")) return AbiValuesToJson(values).dump(2) + "\n";
+  if (args.Has("--json")) {
+    return AbiValuesToJson(values).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  }
   return FormatAbiValues(values);
 }
 

@@ -304,7 +304,7 @@ absl::StatusOr<std::string> DecodeTx(const Args& args) {
   }
   j["hash"] = Hex0x(Keccak256(exact).view());
   // cast prints the pretty JSON text as a JSON string literal.
-  return nlohmann::json(j.dump(2)).dump() + "\n";
+  return nlohmann::json(j.dump(2)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace

@@ -50,8 +50,15 @@ const std::vector<Command>& AllCommands() {
   return *commands;
 }
 
-int RunCli(const std::vector<std::string>& argv) {
+int RunCli(const std::vector<std::string>& raw_argv) {
   try {
+    // --json is global: `chainkms-eth --json decode-abi ...` means the same as after the command.
+    std::vector<std::string> argv = raw_argv;
+    bool json = false;
+    while (!argv.empty() && argv[0] == "--json") {
+      json = true;
+      argv.erase(argv.begin());
+    }
     if (argv.empty()) {
       std::cerr << "Error: no command given; try --help\n";
       return 2;
@@ -85,7 +92,8 @@ int RunCli(const std::vector<std::string>& argv) {
       return ReportError(absl::InvalidArgumentError(
           absl::StrCat("unknown command '", first, "'; try --help")));
     }
-    const std::vector<std::string> rest(argv.begin() + static_cast<long>(consumed), argv.end());
+    std::vector<std::string> rest(argv.begin() + static_cast<long>(consumed), argv.end());
+    if (json) rest.insert(rest.begin(), "--json");
     auto args = ParseArgs(rest, found->spec);
     if (!args.ok()) return ReportError(args.status());
     if (args->Has("--help")) {
