@@ -33,11 +33,12 @@ class Parser {
     SkipSpace();
     auto inputs = ParamList(/*allow_names=*/true);
     if (!inputs.ok()) return inputs.status();
-    const bool have_outputs = false;
+    // After the inputs: modifiers, then at most one output list ("(..)" or "returns (..)"),
+    // which must end the text.
     while (true) {
       SkipSpace();
       if (AtEnd()) break;
-      if (kind == SigKind::kFunction && Peek() == '(' && !have_outputs) {
+      if (kind == SigKind::kFunction && Peek() == '(') {
         auto out = ParamList(true);
         if (!out.ok()) return out.status();
         if (!AtEnd()) return Fail("");
@@ -50,7 +51,7 @@ class Parser {
         pos_ = word_start;
         return Fail("");
       }
-      if (word == "returns" && !have_outputs) {
+      if (word == "returns") {
         SkipSpace();
         auto out = ParamList(true);
         if (!out.ok()) return out.status();
@@ -99,9 +100,6 @@ class Parser {
       if (Peek() == ')') {
         ++pos_;
         break;
-      }
-      if (!first) {
-        // A trailing comma is accepted; an empty element is not.
       }
       auto t = Param(allow_names);
       if (!t.ok()) return t.status();
