@@ -54,7 +54,11 @@ const auto* const kEnv = ::testing::AddGlobalTestEnvironment(new SummaryEnvironm
 
 std::filesystem::path VectorsDir() {
   if (const char* env = std::getenv("CHAINKMS_VECTORS_DIR"); env && *env) return env;
+#ifdef CHAINKMS_DEFAULT_VECTORS_DIR
+  return std::filesystem::path(CHAINKMS_DEFAULT_VECTORS_DIR);
+#else
   return std::filesystem::path("../shared/vectors");
+#endif
 }
 
 nlohmann::json LoadVectorJson(const std::string& relative_path) {
