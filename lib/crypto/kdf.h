@@ -12,7 +12,9 @@ struct ScryptParams {
   uint32_t r = 8;
   uint32_t p = 1;
 };
-// INVALID_ARGUMENT for bad parameters (n not a power of two, memory over 2 GiB, dklen 0).
+// INVALID_ARGUMENT for bad parameters (n not a power of two, r, p or dklen 0, memory over 2 GiB).
+// OpenSSL computes it; parameters OpenSSL refuses because n >= 2^(16·r) (geth writes such files,
+// e.g. n=2^18, r=1) use a portable implementation instead, limited to 256 MiB for 128·r·n.
 absl::StatusOr<SecretBytes> Scrypt(ByteView password, ByteView salt, const ScryptParams& params,
                                    size_t dklen);
 // PBKDF2-HMAC-SHA256. INVALID_ARGUMENT for iterations 0 or dklen 0.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "lib/common/hex.h"
 
 namespace chainkms {
@@ -33,6 +35,24 @@ TEST(ScryptTest, AcceptsStandardKeystoreParametersAboveOpenSslDefaultMemory) {
   auto dk = Scrypt(AsBytes("pw"), AsBytes("salt"), ScryptParams{.n = 262144, .r = 8, .p = 1}, 32);
   ASSERT_TRUE(dk.ok()) << dk.status();
   EXPECT_EQ(dk->size(), 32u);
+}
+
+// OpenSSL refuses n >= 2^(16·r); Scrypt falls back to its portable code. The expected value comes
+// from an independent pure-Python RFC 7914 scrypt (hashlib.scrypt is OpenSSL and refuses too),
+// itself checked against RFC 7914 §12 and hashlib.scrypt on parameters OpenSSL accepts.
+TEST(ScryptTest, ComputesParametersOpenSslRefusesWithThePortableFallback) {
+  auto dk = Scrypt(AsBytes("password"), AsBytes("NaCl"), ScryptParams{.n = 65536, .r = 1, .p = 2},
+                   32);
+  ASSERT_TRUE(dk.ok()) << dk.status();
+  EXPECT_EQ(HexEncode(dk->view()),
+            "6a435edd142c70a0ab85918b9bdb943b3be223de0e644e309890c9e8100c88d9");
+}
+
+TEST(ScryptTest, PortableFallbackKeepsItsMemoryCap) {
+  // 128 · 1 · 2^22 = 512 MiB: under the 2 GiB cap, over the portable path's 256 MiB.
+  auto dk = Scrypt({}, {}, ScryptParams{.n = uint64_t{1} << 22, .r = 1, .p = 1}, 32);
+  EXPECT_EQ(dk.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(dk.status().message()).find("256 MiB"), std::string::npos) << dk.status();
 }
 
 TEST(ScryptTest, RejectsNNotAPowerOfTwo) {

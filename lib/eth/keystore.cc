@@ -2,9 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <vector>
-
 #include "absl/strings/str_cat.h"
 #include "lib/common/hex.h"
 #include "lib/common/status_macros.h"
@@ -49,80 +46,6 @@ absl::StatusOr<uint64_t> UintField(const json& obj, const char* name, std::strin
   return v->get<uint64_t>();
 }
 
-// scrypt (RFC 7914) for the parameters OpenSSL refuses: it enforces N < 2^(16·r), which geth
-// does not, so valid keystores with r = 1 and N = 2^18 exist. TODO(crypto): move into kdf.cc.
-uint32_t Rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
-void Salsa208(uint32_t b[16]) {
-  uint32_t x[16];
-  std::copy(b, b + 16, x);
-  for (int i = 0; i < 8; i += 2) {
-    x[4] ^= Rotl(x[0] + x[12], 7);   x[8] ^= Rotl(x[4] + x[0], 9);
-    x[12] ^= Rotl(x[8] + x[4], 13);  x[0] ^= Rotl(x[12] + x[8], 18);
-    x[9] ^= Rotl(x[5] + x[1], 7);    x[13] ^= Rotl(x[9] + x[5], 9);
-    x[1] ^= Rotl(x[13] + x[9], 13);  x[5] ^= Rotl(x[1] + x[13], 18);
-    x[14] ^= Rotl(x[10] + x[6], 7);  x[2] ^= Rotl(x[14] + x[10], 9);
-    x[6] ^= Rotl(x[2] + x[14], 13);  x[10] ^= Rotl(x[6] + x[2], 18);
-    x[3] ^= Rotl(x[15] + x[11], 7);  x[7] ^= Rotl(x[3] + x[15], 9);
-    x[11] ^= Rotl(x[7] + x[3], 13);  x[15] ^= Rotl(x[11] + x[7], 18);
-    x[1] ^= Rotl(x[0] + x[3], 7);    x[2] ^= Rotl(x[1] + x[0], 9);
-    x[3] ^= Rotl(x[2] + x[1], 13);   x[0] ^= Rotl(x[3] + x[2], 18);
-    x[6] ^= Rotl(x[5] + x[4], 7);    x[7] ^= Rotl(x[6] + x[5], 9);
-    x[4] ^= Rotl(x[7] + x[6], 13);   x[5] ^= Rotl(x[4] + x[7], 18);
-    x[11] ^= Rotl(x[10] + x[9], 7);  x[8] ^= Rotl(x[11] + x[10], 9);
-    x[9] ^= Rotl(x[8] + x[11], 13);  x[10] ^= Rotl(x[9] + x[8], 18);
-    x[12] ^= Rotl(x[15] + x[14], 7); x[13] ^= Rotl(x[12] + x[15], 9);
-    x[14] ^= Rotl(x[13] + x[12], 13); x[15] ^= Rotl(x[14] + x[13], 18);
-  }
-  for (int i = 0; i < 16; ++i) b[i] += x[i];
-}
-
-// in: 2r blocks of 16 words; out: the shuffled BlockMix result.
-void BlockMix(const uint32_t* in, uint32_t* out, size_t r) {
-  uint32_t x[16];
-  std::copy(in + (2 * r - 1) * 16, in + 2 * r * 16, x);
-  for (size_t i = 0; i < 2 * r; ++i) {
-    for (int k = 0; k < 16; ++k) x[k] ^= in[i * 16 + k];
-    Salsa208(x);
-    std::copy(x, x + 16, out + ((i % 2) * r + i / 2) * 16);
-  }
-}
-
-absl::StatusOr<SecretBytes> PortableScrypt(ByteView password, ByteView salt, uint64_t n, size_t r,
-                                           size_t p, size_t dklen) {
-  const size_t words = 32 * r;  // one 128·r-byte block
-  if (n > (uint64_t{1} << 28) / (128 * r)) {
-    return absl::InvalidArgumentError("scrypt: parameters need more than 256 MiB of memory");
-  }
-  ASSIGN_OR_RETURN(SecretBytes b, Pbkdf2HmacSha256(password, salt, 1, p * 128 * r));
-  std::vector<uint32_t> v(words * n), x(words), y(words);
-  for (size_t blk = 0; blk < p; ++blk) {
-    uint8_t* bp = b.data() + blk * 128 * r;
-    for (size_t k = 0; k < words; ++k) {
-      x[k] = uint32_t{bp[4 * k]} | uint32_t{bp[4 * k + 1]} << 8 | uint32_t{bp[4 * k + 2]} << 16 |
-             uint32_t{bp[4 * k + 3]} << 24;
-    }
-    for (uint64_t i = 0; i < n; ++i) {
-      std::copy(x.begin(), x.end(), v.begin() + static_cast<std::ptrdiff_t>(i * words));
-      BlockMix(x.data(), y.data(), r);
-      x.swap(y);
-    }
-    for (uint64_t i = 0; i < n; ++i) {
-      const uint64_t j = x[(2 * r - 1) * 16] & (n - 1);
-      for (size_t k = 0; k < words; ++k) x[k] ^= v[j * words + k];
-      BlockMix(x.data(), y.data(), r);
-      x.swap(y);
-    }
-    for (size_t k = 0; k < words; ++k) {
-      for (int s = 0; s < 4; ++s) bp[4 * k + s] = static_cast<uint8_t>(x[k] >> (8 * s));
-    }
-  }
-  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(v.data()), v.size() * 4));
-  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(x.data()), x.size() * 4));
-  SecureWipe(std::span<uint8_t>(reinterpret_cast<uint8_t*>(y.data()), y.size() * 4));
-  return Pbkdf2HmacSha256(password, b.view(), 1, dklen);
-}
-
 absl::StatusOr<SecretBytes> DeriveKey(const json& crypto, ByteView password) {
   ASSIGN_OR_RETURN(std::string kdf, StringField(crypto, "kdf", "crypto.kdf"));
   ASSIGN_OR_RETURN(const json* params, Field(crypto, "kdfparams", "crypto.kdfparams"));
@@ -141,9 +64,6 @@ absl::StatusOr<SecretBytes> DeriveKey(const json& crypto, ByteView password) {
     }
     sp.r = static_cast<uint32_t>(r);
     sp.p = static_cast<uint32_t>(p);
-    if (r < 4 && sp.n >= (uint64_t{1} << (16 * r)) && (sp.n & (sp.n - 1)) == 0 && p <= 16) {
-      return PortableScrypt(password, salt, sp.n, r, p, dklen);
-    }
     return Scrypt(password, salt, sp, dklen);
   }
   if (kdf == "pbkdf2") {
@@ -199,8 +119,11 @@ absl::StatusOr<SecretBytes> Decrypt(const json& doc, std::string_view password) 
   if (!ConstantTimeEquals(want.view(), mac)) {
     return absl::InvalidArgumentError("keystore: MAC mismatch (wrong password?)");
   }
-  ASSIGN_OR_RETURN(Bytes plain, Aes128Ctr(derived.view().first(16), iv, ciphertext));
-  SecretBytes key(std::move(plain));
+  absl::StatusOr<Bytes> plain = Aes128Ctr(derived.view().first(16), iv, ciphertext);
+  derived.Wipe();
+  if (!plain.ok()) return plain.status();
+  SecretBytes key(std::move(*plain));
+  SecureWipe(*plain);  // moved-from, so normally empty; never leave key bytes behind
 
   if (doc.contains("address") && doc.at("address").is_string() && key.size() == 32) {
     ASSIGN_OR_RETURN(Bytes addr, HexField(doc, "address", "address"));
