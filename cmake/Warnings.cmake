@@ -1,9 +1,9 @@
 # chainkms_target_warnings(<target>): our code builds warning-free.
 function(chainkms_target_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wshadow=local -Wno-unused-parameter)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wno-unused-parameter)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     # GCC 12 reports false -Wrestrict on std::string operator+ at -O3 (GCC bug 105329).
-    target_compile_options(${target} PRIVATE -Wno-restrict)
+    target_compile_options(${target} PRIVATE -Wshadow=local -Wno-restrict)
   endif()
   if(CHAINKMS_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
