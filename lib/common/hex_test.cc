@@ -62,6 +62,15 @@ TEST(HexTest, FixedDecodingRejectsShortHashInsteadOfPadding) {
   EXPECT_EQ((*ok)[31], 0xaa);
 }
 
+TEST(HexTest, HasHexPrefixAcceptsLowerAndUpperX) {
+  EXPECT_TRUE(HasHexPrefix("0x"));
+  EXPECT_TRUE(HasHexPrefix("0Xab"));
+  EXPECT_FALSE(HasHexPrefix("0"));
+  EXPECT_FALSE(HasHexPrefix("x0"));
+  EXPECT_FALSE(HasHexPrefix("00x1"));
+  EXPECT_FALSE(HasHexPrefix(""));
+}
+
 TEST(HexTest, HexDigitValueCoversAllClasses) {
   EXPECT_EQ(HexDigitValue('0'), 0);
   EXPECT_EQ(HexDigitValue('f'), 15);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "lib/common/hex.h"
 
 namespace chainkms {
@@ -24,9 +27,34 @@ TEST(U256Test, RejectsDecimalOverflowAndJunk) {
   std::string over = kMaxDec;
   over.back() = '6';
   EXPECT_EQ(U256::FromDecimal(over).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_FALSE(U256::FromDecimal("").ok());
-  EXPECT_FALSE(U256::FromDecimal("-1").ok());
-  EXPECT_FALSE(U256::FromDecimal("12a").ok());
+  for (const char* bad : {"", "-1", "12a", " 1", "1e3"}) {
+    EXPECT_EQ(U256::FromDecimal(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  // 2^256 overflows in the final addition, 10·2^256 in the multiplication.
+  EXPECT_EQ(U256::FromDecimal(std::string(kMaxDec) + "0").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(U256Test, RejectsHexJunkWithInvalidArgument) {
+  for (const std::string& bad : std::vector<std::string>{"", "0x", "0xg", "-1", "0x 1",
+                                                         "0x1" + std::string(64, '0')}) {
+    EXPECT_EQ(U256::FromHex(bad).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+}
+
+// divmod(2**200 + 12345, 1000000007) in Python.
+TEST(U256Test, DivModSmallGivesQuotientAndRemainder) {
+  const U256 v = *(U256(1) << 200).CheckedAdd(U256(12345));
+  U256 q;
+  EXPECT_EQ(v.DivModSmall(1000000007, &q), 499457417u);
+  EXPECT_EQ(q.ToDecimal(), "1606938033010424044468993781058206135114760047979472");
+  EXPECT_EQ(U256(41).DivModSmall(7, nullptr), 6u);
+}
+
+TEST(U256Test, ComplementAndLow64) {
+  EXPECT_EQ((~U256(5)).ToHexQuantity(), "0x" + std::string(63, 'f') + "a");
+  EXPECT_EQ(~U256::Max(), U256(0));
+  EXPECT_EQ(((U256(7) << 64) | U256(9)).low64(), 9u);
 }
 
 TEST(U256Test, HexParsingAndQuantityFormatting) {

@@ -398,6 +398,11 @@ TEST(AbiCall, DecodeRejectsWrongSelectorAndShortCalldata) {
   EXPECT_EQ(DecodeCall("transfer(address,uint256)", H("a9059c")).status().code(), kInvalid);
 }
 
+TEST(AbiValue, AsStringReturnsTheRawBytes) {
+  EXPECT_EQ(AbiValue::String("h\xc3\xa9llo").AsString(), "h\xc3\xa9llo");
+  EXPECT_EQ(AbiValue::Bytes(Bytes{0x00, 0x61}).AsString(), std::string("\0a", 2));
+}
+
 TEST(AbiValue, Int64BuildsTwosComplement) {
   EXPECT_EQ(AbiValue::Int64(-1).number, U256::Max());
   EXPECT_TRUE(AbiValue::Int64(-1).IsNegative());
