@@ -13,7 +13,7 @@ namespace {
 
 const Secp256k1PrivateKey& BenchKey() {
   static const auto* key = new Secp256k1PrivateKey(*Secp256k1PrivateKey::FromBytes(
-      *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcb6ed5ff2ecfa6f06")));
+      *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")));
   return *key;
 }
 

@@ -2,7 +2,7 @@
 // Prints one JSON object {name: ns_per_op}. Usage: node bench/baseline/ethers_bench.mjs
 import { Wallet, Transaction, Interface, SigningKey } from 'ethers';
 
-const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcb6ed5ff2ecfa6f06';
+const key = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 const wallet = new Wallet(key);
 const signingKey = new SigningKey(key);
 const txFields = {

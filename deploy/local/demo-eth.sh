@@ -10,7 +10,7 @@ anvil_start
 echo "anvil: $ANVIL_URL (chain id $(rpc eth_chainId '[]'))"
 
 # anvil's first well-known development account; never use it anywhere real.
-key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcb6ed5ff2ecfa6f06
+key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 from=$("$ETH" wallet address --private-key "$key")
 to=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
 nonce=$(( $(rpc eth_getTransactionCount "[\"$from\",\"pending\"]") ))
@@ -30,7 +30,12 @@ for _ in $(seq 1 50); do
   sleep 0.1
 done
 echo "mined in block $(( $(echo "$receipt" | jq -r .blockNumber) )), status $(echo "$receipt" | jq -r .status)"
+# decode-transaction prints a JSON string literal, as cast does; jq unwraps it.
+decoded=$("$ETH" decode-transaction "$raw" | jq -r .)
 echo "decoded by chainkms-eth:"
-"$ETH" decode-transaction "$raw"
+echo "$decoded"
+[ "$(echo "$decoded" | jq -r .hash)" = "$hash" ] || { echo "hash mismatch with the node" >&2; exit 1; }
+[ "$(echo "$decoded" | jq -r .signer)" = "$(echo "$from" | tr A-F a-f)" ] || { echo "signer mismatch" >&2; exit 1; }
+echo "the node's transaction hash and sender match ours"
 echo "decoded calldata:"
 "$ETH" decode-calldata 'addComposeHash(bytes32)' "$calldata"
