@@ -15,8 +15,9 @@ const std::vector<std::vector<chainkms::AbiType>>& TypeLists() {
              "f(uint8,int16,bool,address,bytes4)", "f(bytes,string,uint256[])",
              "f(uint256[2][],(bool,string)[3])", "f(string[][],bytes[2])",
              "f((uint256,(bytes,address[])[])[])", "f(int256[],bytes32[4])"}) {
-      out->push_back({});
-      for (const auto& p : chainkms::ParseSignature(sig)->inputs) out->back().push_back(p.type);
+      const auto parsed = chainkms::ParseSignature(sig);
+      if (!parsed.ok()) std::abort();
+      out->push_back(parsed->InputTypes());
     }
     return out;
   }();
