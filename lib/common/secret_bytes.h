@@ -19,6 +19,9 @@ namespace chainkms {
 void SecureWipe(std::span<uint8_t> b);
 inline void SecureWipe(Bytes& b) { SecureWipe(std::span<uint8_t>(b)); }
 
+// Equality whose time depends only on the lengths, for MACs and secrets.
+bool ConstantTimeEquals(ByteView a, ByteView b);
+
 class SecretBytes {
  public:
   SecretBytes() = default;

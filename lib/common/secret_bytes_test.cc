@@ -42,5 +42,13 @@ TEST(SecretBytesTest, TakingOwnershipClearsCallerVector) {
   EXPECT_EQ(s.size(), 2u);
 }
 
+TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {
+  EXPECT_TRUE(ConstantTimeEquals(Bytes{}, Bytes{}));
+  EXPECT_TRUE(ConstantTimeEquals(Bytes{1, 2, 3}, Bytes{1, 2, 3}));
+  EXPECT_FALSE(ConstantTimeEquals(Bytes{1, 2, 3}, Bytes{1, 2, 4}));
+  EXPECT_FALSE(ConstantTimeEquals(Bytes{0x80, 2, 3}, Bytes{0, 2, 3}));
+  EXPECT_FALSE(ConstantTimeEquals(Bytes{1, 2}, Bytes{1, 2, 0}));
+}
+
 }  // namespace
 }  // namespace chainkms

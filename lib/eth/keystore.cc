@@ -142,13 +142,6 @@ Hash32 KeystoreMac(ByteView mac_key, ByteView ciphertext) {
   return h.Finalize();
 }
 
-bool ConstantTimeEquals(ByteView a, ByteView b) {
-  if (a.size() != b.size()) return false;
-  volatile uint8_t diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff = static_cast<uint8_t>(diff | (a[i] ^ b[i]));
-  return diff == 0;
-}
-
 std::string UuidV4() {
   Bytes b = RandomBytes(16);
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);
