@@ -1,6 +1,7 @@
 #include "lib/common/u256.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "lib/common/hex.h"
@@ -70,6 +71,7 @@ Bytes U256::ToMinimalBigEndian() const {
 }
 
 uint64_t U256::DivModSmall(uint64_t divisor, U256* quotient) const {
+  if (divisor == 0) std::abort();
   U256 q;
   u128 rem = 0;
   for (int i = 3; i >= 0; --i) {

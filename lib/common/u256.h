@@ -71,7 +71,8 @@ class U256 {
     return std::strong_ordering::equal;
   }
 
-  // Divides by a small divisor, returning the remainder (used for decimal output).
+  // Divides by a small non-zero divisor, returning the remainder (used for decimal output).
+  // A zero divisor is a programming error and aborts.
   uint64_t DivModSmall(uint64_t divisor, U256* quotient) const;
 
  private:

@@ -107,3 +107,13 @@ TEST(U256Test, WrappingAndBitOperations) {
 
 }  // namespace
 }  // namespace chainkms
+
+namespace chainkms {
+namespace {
+
+TEST(U256DeathTest, DivModSmallByZeroAborts) {
+  EXPECT_DEATH(U256(5).DivModSmall(0, nullptr), "");
+}
+
+}  // namespace
+}  // namespace chainkms
