@@ -175,6 +175,8 @@ Hash32 Keccak256(ByteView data) noexcept {
 }
 
 void Keccak256Hasher::Update(ByteView data) noexcept {
+  // An empty span may carry a null pointer, which memcpy must never see.
+  if (data.empty()) return;
   const uint8_t* p = data.data();
   size_t n = data.size();
   if (buf_len_ > 0) {

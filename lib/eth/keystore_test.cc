@@ -99,7 +99,8 @@ TEST(ParseKeystoreTest, AcceptsScryptWorkExactlyAtTheLimit) {
   // geth's standard parameters and KeyStoreTests' test2 both need exactly 256 MiB of work.
   for (auto [n, r, p] : {std::tuple{262144, 8, 1}, std::tuple{262144, 1, 8},
                          std::tuple{1048576, 2, 1}}) {
-    auto file = ParseEdited([&](auto& j) {
+    // Structured bindings cannot be captured before C++20 in clang 14; copy them.
+    auto file = ParseEdited([n = n, r = r, p = p](auto& j) {
       j["crypto"]["kdfparams"]["n"] = n;
       j["crypto"]["kdfparams"]["r"] = r;
       j["crypto"]["kdfparams"]["p"] = p;
