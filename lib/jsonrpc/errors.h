@@ -50,7 +50,7 @@ struct RpcError {
 };
 
 // Type URL of the payload that carries an RpcError on an absl::Status.
-inline constexpr std::string_view kRpcErrorTypeUrl = "type.chainkms.dev/RpcError";
+inline constexpr char kRpcErrorTypeUrl[] = "type.chainkms.dev/RpcError";
 
 // Classifies from code + message alone (no data needed).
 RpcErrorKind ClassifyRpcError(int64_t code, std::string_view message);

@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 
 namespace chainkms {
 
@@ -22,5 +24,16 @@ class JsonRpcTransport {
   // Where requests go, for logs and metrics (credentials stripped).
   virtual std::string Describe() const = 0;
 };
+
+// Marks a transport error after which the server certainly did not process the request (no
+// connection was made, or HTTP 429). FailoverClient resends non-idempotent calls only then.
+inline constexpr char kNotDeliveredTypeUrl[] = "type.chainkms.dev/NotDelivered";
+inline absl::Status MarkNotDelivered(absl::Status status) {
+  status.SetPayload(kNotDeliveredTypeUrl, absl::Cord("1"));
+  return status;
+}
+inline bool WasNotDelivered(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kNotDeliveredTypeUrl).has_value();
+}
 
 }  // namespace chainkms
