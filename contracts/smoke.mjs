@@ -299,7 +299,12 @@ try {
 } catch (e) {
   failed = true;
   console.error(`smoke: ${e.stack || e}`);
-} finally {
-  child.kill('SIGTERM');
 }
+// Stop anvil and wait for it, so nothing outlives the test.
+await new Promise((resolve) => {
+  if (child.exitCode !== null || child.signalCode !== null) return resolve();
+  child.once('exit', resolve);
+  child.kill('SIGTERM');
+  setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+});
 process.exit(failed ? 1 : 0);
