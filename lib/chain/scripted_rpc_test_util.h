@@ -1,0 +1,82 @@
+// ScriptedRpc: an RpcCaller for lib/chain tests — one handler per method, calls counted and
+// recorded. Unscripted methods answer UNAVAILABLE.
+//
+//   ScriptedRpc rpc;
+//   rpc.On("eth_blockNumber", [](const nlohmann::json&) { return nlohmann::json("0x10"); });
+//   EXPECT_EQ(rpc.Count("eth_call"), 1);
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/jsonrpc/errors.h"
+#include "lib/jsonrpc/rpc_caller.h"
+#include "nlohmann/json.hpp"
+
+namespace chainkms::testing {
+
+class ScriptedRpc : public RpcCaller {
+ public:
+  using Handler = std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json& params)>;
+
+  void On(const std::string& method, Handler h) {
+    absl::MutexLock l(&mu_);
+    handlers_[method] = std::move(h);
+  }
+
+  absl::StatusOr<nlohmann::json> Call(std::string_view method, nlohmann::json params) override {
+    Handler h;
+    {
+      absl::MutexLock l(&mu_);
+      calls_.emplace_back(std::string(method), params);
+      auto it = handlers_.find(std::string(method));
+      if (it == handlers_.end()) return absl::UnavailableError("unscripted " + std::string(method));
+      h = it->second;
+    }
+    return h(params);
+  }
+
+  absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> Batch(
+      std::vector<Request> requests) override {
+    std::vector<absl::StatusOr<nlohmann::json>> out;
+    for (Request& r : requests) out.push_back(Call(r.method, std::move(r.params)));
+    return out;
+  }
+
+  int Count(const std::string& method) const {
+    absl::MutexLock l(&mu_);
+    int n = 0;
+    for (const auto& c : calls_) n += c.first == method ? 1 : 0;
+    return n;
+  }
+  std::vector<nlohmann::json> Params(const std::string& method) const {
+    absl::MutexLock l(&mu_);
+    std::vector<nlohmann::json> out;
+    for (const auto& c : calls_) {
+      if (c.first == method) out.push_back(c.second);
+    }
+    return out;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, Handler> handlers_;
+  std::vector<std::pair<std::string, nlohmann::json>> calls_;
+};
+
+// The status a JsonRpcClient returns for a JSON-RPC error reply.
+inline absl::Status RpcErrorStatus(int64_t code, const std::string& message,
+                                   const std::string& data_hex, const std::string& method) {
+  nlohmann::json e = {{"code", code}, {"message", message}};
+  if (!data_hex.empty()) e["data"] = data_hex;
+  std::optional<RpcError> err = ParseRpcError(e);
+  return RpcErrorToStatus(*err, method);
+}
+
+}  // namespace chainkms::testing
