@@ -27,7 +27,7 @@ namespace chainkms {
 struct JsonRpcClientOptions {
   // Custom error signatures for decoding revert data into status messages, e.g.
   // "OwnableUnauthorizedAccount(address)". Error(string) and Panic(uint256) are always known.
-  std::vector<std::string> custom_error_signatures;
+  std::vector<std::string> custom_error_signatures{};
 };
 
 class JsonRpcClient final : public RpcCaller {

@@ -28,7 +28,7 @@ namespace chainkms {
 class CurlTransport final : public JsonRpcTransport {
  public:
   struct Options {
-    std::string url;  // http:// or https://; may hold credentials or an API key
+    std::string url{};  // http:// or https://; may hold credentials or an API key
     absl::Duration connect_timeout = absl::Seconds(5);
     absl::Duration total_timeout = absl::Seconds(30);
     size_t max_response_bytes = size_t{16} << 20;  // larger bodies are UNAVAILABLE

@@ -42,7 +42,7 @@ struct FailoverOptions {
   absl::Duration retry_backoff = absl::Milliseconds(100);  // sleep before round 2, doubled after
   absl::Duration unhealthy_initial = absl::Seconds(1);     // first backoff of a failing endpoint
   absl::Duration unhealthy_max = absl::Seconds(60);        // cap of the doubling backoff
-  std::vector<std::string> custom_error_signatures;       // for revert messages (client.h)
+  std::vector<std::string> custom_error_signatures{};       // for revert messages (client.h)
 };
 
 struct EndpointHealth {

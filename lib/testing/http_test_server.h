@@ -28,8 +28,8 @@ class HttpTestServer {
  public:
   struct Response {
     int status = 200;
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // Content-Length is added
+    std::string body{};
+    std::vector<std::pair<std::string, std::string>> headers{};  // Content-Length is added
     absl::Duration delay = absl::ZeroDuration();                // before answering
     bool close_connection = false;                              // "Connection: close"
   };
