@@ -3,8 +3,8 @@
 // Easy handles are pooled (a mutex-protected stack), so concurrent callers each get their own
 // handle and a sequential caller keeps reusing one kept-alive connection. Redirects are never
 // followed, proxies from the environment are ignored, signals are never used (NOSIGNAL), and the
-// response body is capped. Describe() never shows credentials: user:pass, the query and long path
-// segments (API keys such as infura's /v3/<key>) are replaced.
+// response body is capped. Describe() never shows credentials: user:pass, the query and path
+// segments of 16+ characters (API keys such as infura's /v3/<key>) are replaced.
 //
 //   ASSIGN_OR_RETURN(std::shared_ptr<CurlTransport> t,
 //                    CurlTransport::Create({.url = "http://127.0.0.1:8545"}));
@@ -66,7 +66,7 @@ class CurlTransport final : public JsonRpcTransport {
 };
 
 // scheme://host[:port]/path with user:pass, query and fragment removed and every path segment
-// longer than 16 characters (API keys) shown as "***". Unparsable URLs describe as "<invalid url>".
+// of 16 characters or more (API keys) shown as "***". Unparsable URLs describe as "<invalid url>".
 std::string RedactUrl(std::string_view url);
 
 }  // namespace chainkms
