@@ -211,7 +211,7 @@ json LogFilter::ToJson() const {
 json CallRequest::ToJson() const {
   json c = json::object();
   if (from) c["from"] = Hex0x(from->view());
-  c["to"] = Hex0x(to.view());
+  if (to) c["to"] = Hex0x(to->view());
   c["data"] = Hex0x(data);
   if (!value.IsZero()) c["value"] = value.ToHexQuantity();
   return c;
@@ -258,7 +258,7 @@ absl::StatusOr<Bytes> Call(RpcCaller& rpc, const CallRequest& call, const BlockT
   ASSIGN_OR_RETURN(Bytes out, ParseReply("eth_call", JsonData(*r, "result")));
   if (out.empty()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("no contract at ", ToChecksumAddress(call.to), " (empty eth_call result at ",
+        absl::StrCat("no contract at ", ToChecksumAddress(call.to.value_or(Address())), " (empty eth_call result at ",
                      block.ToJson(), ")"));
   }
   return out;
@@ -335,6 +335,12 @@ absl::StatusOr<U256> MaxPriorityFeePerGas(RpcCaller& rpc) {
 absl::StatusOr<Hash32> SendRawTransaction(RpcCaller& rpc, ByteView raw) {
   ASSIGN_OR_RETURN(json r, rpc.Call("eth_sendRawTransaction", json::array({Hex0x(raw)})));
   return ParseReply("eth_sendRawTransaction", JsonHash(r, "result"));
+}
+
+absl::StatusOr<bool> TransactionKnown(RpcCaller& rpc, const Hash32& tx) {
+  absl::StatusOr<json> r = rpc.Call("eth_getTransactionByHash", json::array({Hex0x(tx.view())}));
+  if (!r.ok()) return ReadError(r.status(), "eth_getTransactionByHash");
+  return !r->is_null();
 }
 
 absl::StatusOr<std::optional<Receipt>> GetTransactionReceipt(RpcCaller& rpc, const Hash32& tx) {

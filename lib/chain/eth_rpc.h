@@ -110,7 +110,7 @@ struct LogFilter {
 // eth_call / eth_estimateGas arguments.
 struct CallRequest {
   std::optional<Address> from;
-  Address to;
+  std::optional<Address> to;  // nullopt: contract creation (estimateGas only)
   Bytes data;
   U256 value;
   nlohmann::json ToJson() const;
@@ -142,6 +142,8 @@ absl::StatusOr<FeeHistory> GetFeeHistory(RpcCaller& rpc, uint64_t blocks,
 absl::StatusOr<U256> MaxPriorityFeePerGas(RpcCaller& rpc);
 // The hash the node reports; errors keep the jsonrpc status (GetRpcError gives the kind).
 absl::StatusOr<Hash32> SendRawTransaction(RpcCaller& rpc, ByteView raw);
+// True when the node knows the transaction (pending or mined): eth_getTransactionByHash.
+absl::StatusOr<bool> TransactionKnown(RpcCaller& rpc, const Hash32& tx);
 // nullopt while the transaction is not mined (or unknown).
 absl::StatusOr<std::optional<Receipt>> GetTransactionReceipt(RpcCaller& rpc, const Hash32& tx);
 absl::StatusOr<std::vector<LogEntry>> GetLogs(RpcCaller& rpc, const LogFilter& filter);

@@ -1,0 +1,287 @@
+#include "lib/chain/reader.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "lib/chain/scripted_rpc_test_util.h"
+#include "lib/common/hex.h"
+#include "lib/eth/abi.h"
+#include "lib/eth/address.h"
+
+namespace chainkms {
+namespace {
+
+using nlohmann::json;
+using testing::ScriptedRpc;
+using ::testing::HasSubstr;
+
+const char* kBlockHash = "0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10";
+
+Address A(std::string_view s) { return *ParseAddress(s); }
+Hash32 Fill(uint8_t b) {
+  Hash32 h;
+  h.bytes.fill(b);
+  return h;
+}
+Bytes Word(bool b) {
+  Bytes w(32, 0);
+  w[31] = b ? 1 : 0;
+  return w;
+}
+
+// A Multicall3 + DstackApp on a fake node: devices whose first byte is 0xd1 and compose hashes
+// with an odd first byte are allowed; allowAnyDevice is `any`.
+void ScriptChain(ScriptedRpc& rpc, bool any, bool empty_sub_result = false) {
+  rpc.On("eth_getBlockByNumber", [](const json&) -> absl::StatusOr<json> {
+    return json{{"number", "0x1b4"}, {"hash", kBlockHash}, {"baseFeePerGas", "0x7"}};
+  });
+  rpc.On("eth_call", [any, empty_sub_result](const json& p) -> absl::StatusOr<json> {
+    Bytes data = *HexDecode(p[0]["data"].get<std::string>());
+    absl::StatusOr<std::vector<AbiValue>> calls = DecodeCall(kAggregate3Signature, data);
+    if (!calls.ok()) return absl::InternalError("not aggregate3");
+    std::vector<AbiValue> results;
+    for (const AbiValue& c : (*calls)[0].items) {
+      const Bytes& cd = c.items[2].bytes;
+      Bytes ret;
+      if (cd == dstack_app::AllowAnyDevice()) ret = Word(any);
+      else if (cd.size() == 36 && cd[0] == 0xbf) ret = Word(cd[4] == 0xd1);
+      else if (cd.size() == 36 && cd[0] == 0x2f) ret = Word(cd[4] & 1);
+      if (empty_sub_result) ret.clear();
+      results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(ret)}));
+    }
+    std::vector<AbiType> t = {AbiType::Array(AbiType::Tuple({AbiType::Bool(), AbiType::Bytes()}))};
+    std::vector<AbiValue> v = {AbiValue::Array(results)};
+    return json(Hex0x(*AbiEncode(t, v)));
+  });
+}
+
+TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallPinnedToTheHeadForOneItem) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, /*any=*/false);
+  ChainReader reader(rpc, {.kms = Address()});
+  Hash32 device = Fill(0xd1);
+  Hash32 hash = Fill(0x01);
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"),
+                                                              {&device, 1}, {&hash, 1});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(rpc.Count("eth_call"), 1);
+  EXPECT_EQ(rpc.Params("eth_call")[0][1], "0x1b4");
+  EXPECT_EQ(rpc.Params("eth_call")[0][0]["to"], "0xca11bde05977b3631167028862be2a173976ca11");
+  EXPECT_EQ(p->block.number, 0x1b4u);
+  EXPECT_EQ(Hex0x(p->block.hash.view()), kBlockHash);
+  EXPECT_FALSE(p->allow_any_device);
+  EXPECT_EQ(p->device_allowed, std::vector<bool>{true});
+  EXPECT_EQ(p->compose_hash_allowed, std::vector<bool>{true});
+}
+
+TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallFor50ItemsAndOrsAllowAny) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, /*any=*/true);
+  ChainReader reader(rpc, {.kms = Address()});
+  std::vector<Hash32> devices, hashes;
+  for (int i = 0; i < 50; ++i) {
+    devices.push_back(Fill(i == 3 ? 0xd1 : 0x20));
+    hashes.push_back(Fill(static_cast<uint8_t>(i)));
+  }
+  PinnedBlock at{77, Fill(0x77)};
+  absl::StatusOr<Prerequisites> p =
+      reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), devices, hashes, at);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(rpc.Count("eth_call"), 1);
+  EXPECT_EQ(rpc.Count("eth_getBlockByNumber"), 0);  // the given block is used
+  EXPECT_EQ(rpc.Params("eth_call")[0][1], "0x4d");
+  EXPECT_EQ(p->block, at);
+  EXPECT_TRUE(p->allow_any_device);
+  EXPECT_EQ(p->device_allowed, std::vector<bool>(50, true));
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(p->compose_hash_allowed[i], i % 2 == 1) << i;
+}
+
+TEST(ChainReaderTest, FailsClosedWhenTheMulticallSubCallFailed) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false);
+  // cast calldata 'Error(string)' 'Multicall3: call failed'
+  std::string revert =
+      "0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000"
+      "000000000000000000000000000000000000000000000174d756c746963616c6c333a2063616c6c206661696c65"
+      "64000000000000000000";
+  rpc.On("eth_call", [revert](const json&) -> absl::StatusOr<json> {
+    return testing::RpcErrorStatus(3, "execution reverted: Multicall3: call failed", revert, "eth_call");
+  });
+  ChainReader reader(rpc, {.kms = Address()});
+  Hash32 h = Fill(1);
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(Address(), {}, {&h, 1});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(p.status().message(), HasSubstr("Multicall3: call failed"));
+}
+
+TEST(ChainReaderTest, AnAppWithoutCodeIsNoContract) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false, /*empty_sub_result=*/true);
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<Prerequisites> p =
+      reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), {}, {});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(p.status().message(), HasSubstr("no contract at 0x00000000000000000000000000000000000000AA"));
+}
+
+TEST(ChainReaderTest, MissingMulticallIsNoContract) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false);
+  rpc.On("eth_call", [](const json&) -> absl::StatusOr<json> { return json("0x"); });
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(Address(), {}, {});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(p.status().message(), HasSubstr("no contract at 0xcA11bde05977b3631167028862bE2a173976CA11"));
+}
+
+TEST(ChainReaderTest, ChainTroubleIsUnavailable) {
+  ScriptedRpc rpc;  // nothing scripted: every call fails like a dead endpoint
+  ChainReader reader(rpc, {.kms = Address()});
+  EXPECT_EQ(reader.CheckPrerequisites(Address(), {}, {}).status().code(),
+            absl::StatusCode::kUnavailable);
+  ScriptChain(rpc, false);
+  rpc.On("eth_call", [](const json&) -> absl::StatusOr<json> { return json(42); });
+  EXPECT_EQ(reader.CheckPrerequisites(Address(), {}, {}).status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(ChainReaderTest, RejectsTooManyItems) {
+  ScriptedRpc rpc;
+  ChainReader reader(rpc, {.kms = Address()});
+  std::vector<Hash32> many(ChainReader::kMaxItems + 1);
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(Address(), many, {});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(p.status().message(), HasSubstr("devices"));
+}
+
+TEST(ChainReaderTest, IsAppAllowedAsksDstackKmsAtThePinnedBlock) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false);
+  Address kms = A("0x2f83172A49584C017F2B256F0FB2Dca14126Ba9C");
+  AppBootInfo info;
+  info.app_id = A("0x00000000000000000000000000000000000000aa");
+  info.tcb_status = "UpToDate";
+  rpc.On("eth_call", [&](const json& p) -> absl::StatusOr<json> {
+    if (p[0]["to"] != Hex0x(kms.view()) || p[0]["data"] != Hex0x(dstack_kms::IsAppAllowed(info))) {
+      return absl::InternalError("unexpected call");
+    }
+    std::vector<AbiType> t = {AbiType::Bool(), AbiType::String()};
+    std::vector<AbiValue> v = {AbiValue::Bool(false), AbiValue::String("Compose hash not allowed")};
+    return json(Hex0x(*AbiEncode(t, v)));
+  });
+  ChainReader reader(rpc, {.kms = kms});
+  absl::StatusOr<AllowDecision> d = reader.IsAppAllowed(info);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->allowed);
+  EXPECT_EQ(d->reason, "Compose hash not allowed");
+  EXPECT_EQ(d->block.number, 0x1b4u);
+  EXPECT_EQ(rpc.Params("eth_call")[0][1], "0x1b4");
+}
+
+TEST(ChainReaderTest, RevertedReadIsFailedPreconditionWithDecodedReason) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false);
+  rpc.On("eth_call", [](const json&) -> absl::StatusOr<json> {
+    return testing::RpcErrorStatus(
+        3, "execution reverted", "0x118cdaa70000000000000000000000005b38da6a701c568545dcfcb03fcb875f56beddc4",
+        "eth_call");
+  });
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<AllowDecision> d = reader.IsKmsAllowed(AppBootInfo{});
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("OwnableUnauthorizedAccount(0x5B38Da6a701c568545dCfcB03FcB875f56beddC4)"));
+}
+
+TEST(ChainReaderTest, Erc1967SlotIsTheStandardOne) {
+  EXPECT_EQ(Hex0x(Erc1967ImplementationSlot().view()),
+            "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+}
+
+// A receipt exactly as anvil 1.7.1 returned it for a create whose init code emits
+// ComposeHashAdded(0x11…11).
+const char* kAnvilReceipt = R"({"type":"0x2","status":"0x1","cumulativeGasUsed":"0xd79d","logs":[{"address":"0x5fbdb2315678afecb367f032d93f642f64180aa3","topics":["0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af"],"data":"0x1111111111111111111111111111111111111111111111111111111111111111","blockHash":"0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10","blockNumber":"0x1","blockTimestamp":"0x6b01ad1d","transactionHash":"0x5fca5aea3453dd9d31be68d835b9d167d001f657155ef6c3c32863766d786a22","transactionIndex":"0x0","logIndex":"0x0","removed":false}],"logsBloom":"0x00","transactionHash":"0x5fca5aea3453dd9d31be68d835b9d167d001f657155ef6c3c32863766d786a22","transactionIndex":"0x0","blockHash":"0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10","blockNumber":"0x1","gasUsed":"0xd79d","effectiveGasPrice":"0x3b9aca01","blobGasPrice":"0x1","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":null,"contractAddress":"0x5fbdb2315678afecb367f032d93f642f64180aa3","blockTimestamp":1795271965})";
+
+TEST(ChainReaderTest, DecodesAnAnvilReceiptIntoTypedEvents) {
+  ScriptedRpc rpc;
+  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> {
+    return json::parse(kAnvilReceipt);
+  });
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<std::optional<Receipt>> r = reader.GetReceipt(Fill(0x5f));
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->has_value());
+  const Receipt& rc = **r;
+  EXPECT_TRUE(rc.success);
+  EXPECT_EQ(rc.block_number, 1u);
+  EXPECT_EQ(rc.gas_used, 0xd79du);
+  EXPECT_EQ(rc.effective_gas_price, U256(0x3b9aca01));
+  EXPECT_FALSE(rc.to.has_value());
+  Address created = A("0x5fbdb2315678afecb367f032d93f642f64180aa3");
+  EXPECT_EQ(rc.contract_address, created);
+  ASSERT_EQ(rc.logs.size(), 1u);
+  std::vector<ContractEvent> events = rc.EventsFrom(created);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::get<ComposeHashAdded>(events[0]).hash, Fill(0x11));
+  EXPECT_TRUE(rc.EventsFrom(Address()).empty());
+}
+
+TEST(ChainReaderTest, UnminedReceiptIsNulloptAndBadReceiptIsUnavailable) {
+  ScriptedRpc rpc;
+  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<std::optional<Receipt>> r = reader.GetReceipt(Fill(1));
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->has_value());
+  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> {
+    json j = json::parse(kAnvilReceipt);
+    j["blockHash"] = "0x1234";  // a short hash is never padded
+    return j;
+  });
+  EXPECT_EQ(reader.GetReceipt(Fill(1)).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ChainReaderTest, GetAppReadsFlagsAndImplementationAtOneBlock) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, true);
+  Address owner = A("0x5B38Da6a701c568545dCfcB03FcB875f56beddC4");
+  rpc.On("eth_call", [&](const json& p) -> absl::StatusOr<json> {
+    Bytes data = *HexDecode(p[0]["data"].get<std::string>());
+    std::vector<AbiValue> calls = (*DecodeCall(kAggregate3Signature, data))[0].items;
+    std::vector<AbiValue> results;
+    Bytes owner_word(12, 0);
+    owner_word.insert(owner_word.end(), owner.begin(), owner.end());
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(Word(true))}));   // registered
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(owner_word)}));   // owner
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(Word(true))}));   // any
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(Bytes(32, 0))})); // pending
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(false), AbiValue::Bytes(Bytes{})}));     // no tcb getter
+    Bytes two(32, 0);
+    two[31] = 2;
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(two)}));          // version
+    EXPECT_EQ(calls.size(), results.size());
+    std::vector<AbiType> t = {AbiType::Array(AbiType::Tuple({AbiType::Bool(), AbiType::Bytes()}))};
+    std::vector<AbiValue> v = {AbiValue::Array(results)};
+    return json(Hex0x(*AbiEncode(t, v)));
+  });
+  rpc.On("eth_getStorageAt", [](const json& p) -> absl::StatusOr<json> {
+    EXPECT_EQ(p[1], "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
+    EXPECT_EQ(p[2], "0x1b4");
+    return json("0x000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512");
+  });
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<AppState> s = reader.GetApp(A("0x00000000000000000000000000000000000000aa"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->registered);
+  EXPECT_EQ(s->owner, owner);
+  EXPECT_TRUE(s->allow_any_device);
+  EXPECT_EQ(s->pending_owner, Address());
+  EXPECT_FALSE(s->require_tcb_up_to_date.has_value());
+  EXPECT_EQ(s->version, U256(2));
+  EXPECT_EQ(s->implementation, A("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"));
+  EXPECT_EQ(s->block.number, 0x1b4u);
+}
+
+}  // namespace
+}  // namespace chainkms

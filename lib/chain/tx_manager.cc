@@ -1,0 +1,414 @@
+#include "lib/chain/tx_manager.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "lib/common/hex.h"
+#include "lib/common/status_macros.h"
+#include "lib/eth/address.h"
+#include "lib/jsonrpc/errors.h"
+
+namespace chainkms {
+namespace {
+
+U256 MulDiv(const U256& v, uint64_t mul, uint64_t div) {
+  std::optional<U256> p = v.CheckedMul(U256(mul));
+  if (!p) return U256::Max();
+  return *p->CheckedDiv(U256(div));
+}
+
+U256 AddSat(const U256& a, const U256& b) { return a.CheckedAdd(b).value_or(U256::Max()); }
+
+U256 Median(std::vector<U256> v) {
+  if (v.empty()) return U256(0);
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+std::optional<RpcErrorKind> KindOf(const absl::Status& s) {
+  std::optional<RpcError> e = GetRpcError(s);
+  if (!e) return std::nullopt;
+  return e->kind;
+}
+
+}  // namespace
+
+std::string_view TxStateName(TxState s) {
+  switch (s) {
+    case TxState::kPending: return "pending";
+    case TxState::kConfirmed: return "confirmed";
+    case TxState::kFailed: return "failed";
+    case TxState::kReplaced: return "replaced";
+    case TxState::kDropped: return "dropped";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<SignedTransaction> SignWith(Signer& signer, const Transaction& tx) {
+  ASSIGN_OR_RETURN(Hash32 digest, SigningHash(tx));
+  ASSIGN_OR_RETURN(RecoverableSignature sig, signer.SignDigest(digest));
+  SignedTransaction st{tx, TxSignature{sig.v, sig.r, sig.s}};
+  ASSIGN_OR_RETURN(Address from, RecoverSender(st));
+  if (from != signer.address()) {
+    return absl::InternalError("signer produced a signature for another address");
+  }
+  return st;
+}
+
+TxFees BumpFees(const TxFees& f) {
+  auto bump = [](const U256& v) {
+    U256 b = MulDiv(v, 1125, 1000);
+    U256 min = AddSat(v, U256(1));
+    return b > min ? b : min;
+  };
+  return TxFees{bump(f.max_fee_per_gas), bump(f.max_priority_fee_per_gas)};
+}
+
+TxManager::TxManager(RpcCaller& rpc, uint64_t chain_id, Clock& clock, TxManagerOptions options)
+    : rpc_(rpc), chain_id_(chain_id), clock_(clock), options_(std::move(options)) {}
+
+absl::StatusOr<TxFees> TxManager::SuggestFees() {
+  std::optional<U256> priority;
+  std::optional<U256> base;
+  absl::StatusOr<FeeHistory> h = eth_rpc::GetFeeHistory(rpc_, options_.fee_history_blocks,
+                                                        {options_.priority_fee_percentile});
+  if (h.ok()) {
+    if (!h->base_fee_per_gas.empty()) base = h->base_fee_per_gas.back();
+    std::vector<U256> rewards;
+    for (const auto& row : h->reward) {
+      if (!row.empty()) rewards.push_back(row[0]);
+    }
+    if (!rewards.empty()) priority = Median(rewards);
+  }
+  if (!priority) {
+    ASSIGN_OR_RETURN(priority, eth_rpc::MaxPriorityFeePerGas(rpc_));
+  }
+  if (!base) {
+    ASSIGN_OR_RETURN(BlockHeader head, eth_rpc::GetBlock(rpc_, BlockTag::Latest()));
+    if (!head.base_fee_per_gas) return absl::FailedPreconditionError("chain has no EIP-1559 base fee");
+    base = head.base_fee_per_gas;
+  }
+  U256 tip = std::max(*priority, options_.min_priority_fee);
+  return TxFees{AddSat(MulDiv(*base, 2, 1), tip), tip};
+}
+
+absl::StatusOr<uint64_t> TxManager::Gas(const TxRequest& r) {
+  if (r.gas_limit) return *r.gas_limit;
+  CallRequest c;
+  c.from = r.signer->address();
+  c.to = r.to;
+  c.data = r.data;
+  c.value = r.value;
+  ASSIGN_OR_RETURN(uint64_t est, eth_rpc::EstimateGas(rpc_, c));
+  U256 g = MulDiv(U256(est), 100 + options_.gas_margin_percent, 100);
+  return g.ToU64().value_or(est);
+}
+
+TxManager::Lane& TxManager::LaneFor(const Address& sender, const std::shared_ptr<Signer>& signer) {
+  absl::MutexLock l(&lanes_mu_);
+  std::unique_ptr<Lane>& lane = lanes_[sender];
+  if (!lane) lane = std::make_unique<Lane>();
+  if (signer) {
+    absl::MutexLock ll(&lane->mu);
+    if (!lane->signer) lane->signer = signer;
+  }
+  return *lane;
+}
+
+absl::StatusOr<SentTx> TxManager::SignAndSend(Signer& signer, const Transaction& tx) {
+  ASSIGN_OR_RETURN(SignedTransaction st, SignWith(signer, tx));
+  SentTx sent;
+  sent.raw = EncodeSigned(st);
+  sent.hash = TransactionHash(sent.raw);
+  sent.from = signer.address();
+  sent.nonce = tx.nonce;
+  sent.gas_limit = tx.gas_limit;
+  sent.fees = TxFees{tx.max_fee_per_gas, tx.max_priority_fee_per_gas};
+  absl::StatusOr<Hash32> h = eth_rpc::SendRawTransaction(rpc_, sent.raw);
+  if (h.ok()) return sent;
+  std::optional<RpcErrorKind> kind = KindOf(h.status());
+  if (kind == RpcErrorKind::kAlreadyKnown) return sent;
+  if (!kind || *kind == RpcErrorKind::kOther || *kind == RpcErrorKind::kRateLimited) {
+    // Ambiguous: the node may have taken it before the reply was lost.
+    absl::StatusOr<bool> known = eth_rpc::TransactionKnown(rpc_, sent.hash);
+    if (known.ok() && *known) return sent;
+  }
+  return h.status();
+}
+
+void TxManager::Track(const std::shared_ptr<Signer>& signer, const Transaction& tx,
+                      const SentTx& sent) {
+  absl::MutexLock l(&tracked_mu_);
+  std::shared_ptr<Tracked>& t = by_nonce_[{sent.from, sent.nonce}];
+  if (!t || t->state != TxState::kPending) {
+    t = std::make_shared<Tracked>();
+  }
+  t->signer = signer;
+  t->tx = tx;
+  t->versions.push_back(sent);
+  t->last_sent = clock_.Now();
+  by_hash_[sent.hash] = t;
+}
+
+std::shared_ptr<TxManager::Tracked> TxManager::Find(const Hash32& hash) const {
+  absl::MutexLock l(&tracked_mu_);
+  auto it = by_hash_.find(hash);
+  return it == by_hash_.end() ? nullptr : it->second;
+}
+
+absl::StatusOr<SentTx> TxManager::Send(const TxRequest& request) {
+  if (!request.signer) return absl::InvalidArgumentError("signer: required");
+  Address from = request.signer->address();
+  ASSIGN_OR_RETURN(uint64_t gas, Gas(request));
+  ASSIGN_OR_RETURN(TxFees fees, SuggestFees());
+  Lane& lane = LaneFor(from, request.signer);
+  absl::MutexLock l(&lane.mu);
+  if (!lane.synced) {
+    RETURN_IF_ERROR(ReconcileLocked(lane, from).status());
+  }
+  absl::Status last;
+  for (int attempt = 0; attempt < options_.max_send_attempts; ++attempt) {
+    Transaction tx;
+    tx.type = TxType::kDynamicFee;
+    tx.chain_id = chain_id_;
+    tx.nonce = lane.next;
+    tx.max_fee_per_gas = fees.max_fee_per_gas;
+    tx.max_priority_fee_per_gas = fees.max_priority_fee_per_gas;
+    tx.gas_limit = gas;
+    tx.to = request.to;
+    tx.value = request.value;
+    tx.data = request.data;
+    absl::StatusOr<SentTx> sent = SignAndSend(*request.signer, tx);
+    if (sent.ok()) {
+      lane.next = tx.nonce + 1;
+      Track(request.signer, tx, *sent);
+      return sent;
+    }
+    last = sent.status();
+    std::optional<RpcErrorKind> kind = KindOf(last);
+    if (kind == RpcErrorKind::kNonceTooLow || kind == RpcErrorKind::kReplacementUnderpriced) {
+      ASSIGN_OR_RETURN(uint64_t pending,
+                       eth_rpc::GetTransactionCount(rpc_, from, BlockTag::Pending()));
+      lane.next = std::max(pending, tx.nonce + 1);
+      continue;
+    }
+    if (kind == RpcErrorKind::kNonceTooHigh) {
+      RETURN_IF_ERROR(ReconcileLocked(lane, from).status());
+      continue;
+    }
+    // Anything else: the nonce stays with the lane, so the next Send reuses it.
+    return last;
+  }
+  return last;
+}
+
+absl::StatusOr<LaneState> TxManager::Reconcile(const Address& sender) {
+  Lane& lane = LaneFor(sender, nullptr);
+  absl::MutexLock l(&lane.mu);
+  return ReconcileLocked(lane, sender);
+}
+
+absl::StatusOr<LaneState> TxManager::ReconcileLocked(Lane& lane, const Address& sender) {
+  LaneState s;
+  ASSIGN_OR_RETURN(s.latest, eth_rpc::GetTransactionCount(rpc_, sender, BlockTag::Latest()));
+  ASSIGN_OR_RETURN(s.pending, eth_rpc::GetTransactionCount(rpc_, sender, BlockTag::Pending()));
+  if (!lane.synced || s.pending >= lane.next) {
+    lane.next = std::max(s.pending, lane.synced ? lane.next : 0);
+    lane.synced = true;
+    s.next = lane.next;
+    return s;
+  }
+  // The node's pending count is below what we handed out: those transactions were dropped.
+  for (uint64_t n = s.pending; n < lane.next; ++n) {
+    std::shared_ptr<Tracked> t;
+    {
+      absl::MutexLock tl(&tracked_mu_);
+      auto it = by_nonce_.find({sender, n});
+      if (it != by_nonce_.end()) t = it->second;
+    }
+    if (t) {
+      Bytes raw;
+      {
+        absl::MutexLock tl(&tracked_mu_);
+        raw = t->versions.back().raw;
+      }
+      absl::StatusOr<Hash32> h = eth_rpc::SendRawTransaction(rpc_, raw);
+      if (!h.ok() && KindOf(h.status()) != RpcErrorKind::kAlreadyKnown &&
+          KindOf(h.status()) != RpcErrorKind::kNonceTooLow) {
+        return h.status();
+      }
+    } else {
+      if (!lane.signer) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("nonce gap at ", n, " for ", ToChecksumAddress(sender),
+                         " and no signer to fill it"));
+      }
+      ASSIGN_OR_RETURN(TxFees fees, SuggestFees());
+      Transaction filler;
+      filler.chain_id = chain_id_;
+      filler.nonce = n;
+      filler.max_fee_per_gas = fees.max_fee_per_gas;
+      filler.max_priority_fee_per_gas = fees.max_priority_fee_per_gas;
+      filler.gas_limit = 21000;
+      filler.to = sender;
+      ASSIGN_OR_RETURN(SentTx sent, SignAndSend(*lane.signer, filler));
+      Track(lane.signer, filler, sent);
+    }
+    s.filled.push_back(n);
+  }
+  s.next = lane.next;
+  return s;
+}
+
+absl::StatusOr<SentTx> TxManager::SpeedUp(const Hash32& hash) {
+  std::shared_ptr<Tracked> t = Find(hash);
+  if (!t) return absl::NotFoundError(absl::StrCat("transaction ", Hex0x(hash.view()), " was not sent here"));
+  Transaction tx;
+  std::shared_ptr<Signer> signer;
+  {
+    absl::MutexLock l(&tracked_mu_);
+    if (t->state != TxState::kPending) {
+      return absl::FailedPreconditionError(absl::StrCat("transaction is ", std::string(TxStateName(t->state))));
+    }
+    tx = t->tx;
+    signer = t->signer;
+  }
+  TxFees bumped = BumpFees({tx.max_fee_per_gas, tx.max_priority_fee_per_gas});
+  absl::StatusOr<TxFees> fresh = SuggestFees();
+  if (fresh.ok()) {
+    bumped.max_fee_per_gas = std::max(bumped.max_fee_per_gas, fresh->max_fee_per_gas);
+    bumped.max_priority_fee_per_gas =
+        std::max(bumped.max_priority_fee_per_gas, fresh->max_priority_fee_per_gas);
+  }
+  tx.max_fee_per_gas = bumped.max_fee_per_gas;
+  tx.max_priority_fee_per_gas = bumped.max_priority_fee_per_gas;
+  absl::StatusOr<SentTx> sent = SignAndSend(*signer, tx);
+  if (!sent.ok()) {
+    if (KindOf(sent.status()) == RpcErrorKind::kNonceTooLow) {
+      return absl::FailedPreconditionError("the nonce is already mined; nothing to replace");
+    }
+    return sent.status();
+  }
+  Track(signer, tx, *sent);
+  return sent;
+}
+
+std::optional<TxStatus> TxManager::GetStatus(const Hash32& hash) const {
+  std::shared_ptr<Tracked> t = Find(hash);
+  if (!t) return std::nullopt;
+  absl::MutexLock l(&tracked_mu_);
+  TxStatus s;
+  s.hash = hash;
+  s.from = t->versions.back().from;
+  s.nonce = t->versions.back().nonce;
+  s.state = t->state;
+  s.reason = t->reason;
+  if (t->mined_hash && *t->mined_hash != hash) {
+    s.state = TxState::kReplaced;
+    s.replaced_by = t->mined_hash;
+  } else if (t->mined_hash) {
+    s.receipt = t->receipt;
+    s.confirmations = t->confirmations;
+  } else if (t->versions.back().hash != hash) {
+    s.replaced_by = t->versions.back().hash;
+  }
+  return s;
+}
+
+absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t confirmations,
+                                                  absl::Duration timeout,
+                                                  const ProgressCallback& progress) {
+  if (confirmations == 0) return absl::InvalidArgumentError("confirmations: at least 1");
+  auto report = [&](TxProgress::Kind kind, const Hash32& h, uint64_t block, uint64_t conf) {
+    if (progress) progress(TxProgress{kind, h, block, conf});
+  };
+  const absl::Time deadline = clock_.Now() + timeout;
+  std::shared_ptr<Tracked> t = Find(hash);
+  std::optional<PinnedBlock> seen;  // where we last saw it mined
+  uint64_t last_conf = 0;
+  report(TxProgress::Kind::kWaiting, hash, 0, 0);
+  while (true) {
+    std::vector<Hash32> candidates;
+    if (t) {
+      absl::MutexLock l(&tracked_mu_);
+      for (auto it = t->versions.rbegin(); it != t->versions.rend(); ++it) {
+        candidates.push_back(it->hash);
+      }
+    } else {
+      candidates.push_back(hash);
+    }
+    std::optional<Receipt> receipt;
+    absl::Status err;
+    for (const Hash32& h : candidates) {
+      absl::StatusOr<std::optional<Receipt>> r = eth_rpc::GetTransactionReceipt(rpc_, h);
+      if (!r.ok()) {
+        err = r.status();
+        break;
+      }
+      if (*r) {
+        receipt = std::move(**r);
+        break;
+      }
+    }
+    if (err.ok() && receipt) {
+      absl::StatusOr<BlockHeader> at = eth_rpc::GetBlock(rpc_, BlockTag::Number(receipt->block_number));
+      absl::StatusOr<uint64_t> head = eth_rpc::BlockNumber(rpc_);
+      if (at.ok() && head.ok()) {
+        if (at->block.hash != receipt->block_hash ||
+            (seen && seen->hash != receipt->block_hash)) {
+          // Its block left the canonical chain: report and wait for it to be mined again.
+          uint64_t old = seen ? seen->number : receipt->block_number;
+          report(TxProgress::Kind::kReorged, receipt->transaction_hash, old, 0);
+          if (t) {
+            absl::MutexLock l(&tracked_mu_);
+            t->mined_hash.reset();
+            t->receipt.reset();
+            t->confirmations = 0;
+            t->state = TxState::kPending;
+          }
+          seen.reset();
+          last_conf = 0;
+          if (at->block.hash == receipt->block_hash) continue;  // re-mined: count from here
+        } else {
+          uint64_t conf = *head >= receipt->block_number ? *head - receipt->block_number + 1 : 0;
+          if (!seen) report(TxProgress::Kind::kMined, receipt->transaction_hash, receipt->block_number, conf);
+          seen = PinnedBlock{receipt->block_number, receipt->block_hash};
+          if (conf != last_conf) {
+            report(TxProgress::Kind::kConfirmation, receipt->transaction_hash, receipt->block_number, conf);
+            last_conf = conf;
+          }
+          if (t) {
+            absl::MutexLock l(&tracked_mu_);
+            t->mined_hash = receipt->transaction_hash;
+            t->receipt = *receipt;
+            t->confirmations = conf;
+            if (conf >= confirmations) {
+              t->state = receipt->success ? TxState::kConfirmed : TxState::kFailed;
+              if (!receipt->success) t->reason = "execution reverted (receipt status 0)";
+            }
+          }
+          if (conf >= confirmations) return *receipt;
+        }
+      }
+    } else if (err.ok() && t && options_.stuck_after > absl::ZeroDuration()) {
+      absl::Time last_sent;
+      {
+        absl::MutexLock l(&tracked_mu_);
+        last_sent = t->last_sent;
+      }
+      if (clock_.Now() - last_sent >= options_.stuck_after) {
+        absl::StatusOr<SentTx> r = SpeedUp(hash);
+        if (r.ok()) report(TxProgress::Kind::kReplaced, r->hash, 0, 0);
+      }
+    }
+    if (clock_.Now() >= deadline) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "no receipt with ", confirmations, " confirmations for ", Hex0x(hash.view()), " within ",
+          absl::FormatDuration(timeout)));
+    }
+    clock_.SleepFor(options_.poll_interval);
+  }
+}
+
+}  // namespace chainkms

@@ -1,0 +1,224 @@
+// TxManager: sends EIP-1559 transactions for registry — fees from eth_feeHistory, gas from
+// eth_estimateGas (+margin, reverts caught before anything is sent), one nonce lane per sender,
+// receipts awaited to a confirmation depth, stuck transactions replaced, reorgs reported.
+//
+//   auto signer = std::make_shared<LocalKeySigner>(std::move(key));
+//   TxManager txm(rpc, /*chain_id=*/31337, SystemClock::Get());
+//   ASSIGN_OR_RETURN(SentTx sent, txm.Send({.signer = signer, .to = app,
+//                                           .data = dstack_app::AddComposeHash(h)}));
+//   ASSIGN_OR_RETURN(Receipt r, txm.WaitForReceipt(sent.hash, /*confirmations=*/2,
+//                                                   absl::Minutes(5), [](const TxProgress& p) {...}));
+//   if (!r.success) ...;  // mined but reverted; GetStatus(sent.hash)->state == TxState::kFailed
+//
+// Nonce policy (one lane per (chain, sender); a TxManager serves one chain):
+//  - The lane starts at eth_getTransactionCount(pending) and is held locked while a transaction
+//    is signed and sent, so concurrent Send calls get consecutive nonces.
+//  - A send that fails does not consume its nonce: the next Send reuses it (no gap). When the
+//    failure is ambiguous (transport trouble) the node is asked whether it knows the hash; if it
+//    does, the send counts as done.
+//  - "nonce too low" / "replacement underpriced" (the nonce is taken, e.g. after a restart or by
+//    another process): the lane resyncs to max(pending, nonce + 1) and retries, up to
+//    max_send_attempts.
+//  - "nonce too high" or Reconcile finding pending < the lane (the node forgot transactions we
+//    sent): each missing nonce is filled by re-broadcasting our own signed transaction for it,
+//    or, if we have none, by a 0-value self-transfer; then the send is retried.
+// Fee policy: priority = the median over the last fee_history_blocks blocks of each block's
+// priority_fee_percentile reward (fallback eth_maxPriorityFeePerGas), at least
+// min_priority_fee; maxFee = 2 × next base fee + priority. Replacement: both fees × 1.125 and at
+// least +1 wei, and never below a fresh suggestion.
+// Errors: bad input INVALID_ARGUMENT naming the field; a revert at estimate FAILED_PRECONDITION
+// "execution reverted: <reason>" (nothing sent, nonce not consumed); chain trouble UNAVAILABLE;
+// node rejections keep the jsonrpc classification (GetRpcError).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "lib/chain/eth_rpc.h"
+#include "lib/common/clock.h"
+#include "lib/common/u256.h"
+#include "lib/crypto/secp256k1.h"
+#include "lib/eth/transaction.h"
+#include "lib/jsonrpc/rpc_caller.h"
+
+namespace chainkms {
+
+// Who signs: an address and signatures over digests. Implementations must be thread-safe.
+class Signer {
+ public:
+  virtual ~Signer() = default;
+  virtual Address address() const = 0;
+  virtual absl::StatusOr<RecoverableSignature> SignDigest(const Hash32& digest) = 0;
+};
+
+// Signs with a private key held in memory (wiped with the signer).
+class LocalKeySigner final : public Signer {
+ public:
+  explicit LocalKeySigner(Secp256k1PrivateKey key)
+      : key_(std::move(key)), address_(key_.ToAddress()) {}
+  Address address() const override { return address_; }
+  absl::StatusOr<RecoverableSignature> SignDigest(const Hash32& digest) override {
+    return key_.SignRecoverable(digest);
+  }
+
+ private:
+  Secp256k1PrivateKey key_;
+  Address address_;
+};
+
+// SigningHash + SignDigest; checks the signature recovers to signer.address().
+absl::StatusOr<SignedTransaction> SignWith(Signer& signer, const Transaction& tx);
+
+struct TxFees {
+  U256 max_fee_per_gas;
+  U256 max_priority_fee_per_gas;
+  friend bool operator==(const TxFees&, const TxFees&) = default;
+};
+
+// Fees × 1.125, each at least +1 wei: what a replacement pays (nodes require ≥ 10%).
+TxFees BumpFees(const TxFees& fees);
+
+struct TxRequest {
+  std::shared_ptr<Signer> signer;
+  std::optional<Address> to;  // nullopt: contract creation
+  Bytes data;
+  U256 value;
+  std::optional<uint64_t> gas_limit;  // nullopt: estimate + margin
+};
+
+struct SentTx {
+  Hash32 hash;
+  Address from;
+  uint64_t nonce = 0;
+  uint64_t gas_limit = 0;
+  TxFees fees;
+  Bytes raw;
+};
+
+enum class TxState { kPending, kConfirmed, kFailed, kReplaced, kDropped };
+std::string_view TxStateName(TxState s);
+
+struct TxStatus {
+  TxState state = TxState::kPending;
+  Hash32 hash;
+  Address from;
+  uint64_t nonce = 0;
+  // Another transaction of ours for the same nonce: the one that was mined (kReplaced) or the
+  // latest replacement sent (kPending).
+  std::optional<Hash32> replaced_by;
+  std::optional<Receipt> receipt;  // once mined
+  uint64_t confirmations = 0;
+  std::string reason;  // kFailed / kDropped
+};
+
+struct TxProgress {
+  enum class Kind { kWaiting, kMined, kConfirmation, kReorged, kReplaced };
+  Kind kind = Kind::kWaiting;
+  Hash32 hash;          // the transaction the event is about (for kReplaced: the new one)
+  uint64_t block = 0;   // kMined / kConfirmation / kReorged: the block it was in
+  uint64_t confirmations = 0;
+};
+using ProgressCallback = std::function<void(const TxProgress&)>;
+
+struct TxManagerOptions {
+  uint32_t gas_margin_percent = 20;
+  uint64_t fee_history_blocks = 10;
+  double priority_fee_percentile = 50;
+  U256 min_priority_fee = U256(1);
+  absl::Duration poll_interval = absl::Seconds(1);
+  // A transaction without a receipt this long after it was (re)sent is replaced with bumped fees
+  // while WaitForReceipt runs. ZeroDuration() disables it.
+  absl::Duration stuck_after = absl::Minutes(3);
+  int max_send_attempts = 4;
+};
+
+// What Reconcile found.
+struct LaneState {
+  uint64_t latest = 0;   // eth_getTransactionCount(latest)
+  uint64_t pending = 0;  // eth_getTransactionCount(pending)
+  uint64_t next = 0;     // the lane's next nonce after reconciling
+  std::vector<uint64_t> filled;  // nonces re-broadcast or filled
+};
+
+class TxManager {
+ public:
+  TxManager(RpcCaller& rpc, uint64_t chain_id, Clock& clock, TxManagerOptions options = {});
+
+  absl::StatusOr<TxFees> SuggestFees();
+
+  // Estimates (unless gas_limit is given), signs with the lane's next nonce and sends.
+  absl::StatusOr<SentTx> Send(const TxRequest& request);
+
+  // Re-sends the transaction `hash` (or its latest replacement) with the same nonce and
+  // BumpFees. FAILED_PRECONDITION when one of them is already mined; NOT_FOUND for a hash this
+  // manager did not send.
+  absl::StatusOr<SentTx> SpeedUp(const Hash32& hash);
+
+  // Polls until the transaction (or one of its replacements) is `confirmations` deep (1 = mined)
+  // on the canonical chain; DEADLINE_EXCEEDED after `timeout`. A receipt whose block is no longer
+  // canonical is reported (kReorged) and awaited again. Replaces the transaction when stuck. A
+  // mined, reverted transaction is returned with success=false. Works for hashes this manager
+  // did not send (no replacement then).
+  absl::StatusOr<Receipt> WaitForReceipt(const Hash32& hash, uint64_t confirmations,
+                                         absl::Duration timeout,
+                                         const ProgressCallback& progress = nullptr);
+
+  // The last known state of a transaction this manager sent; nullopt otherwise.
+  std::optional<TxStatus> GetStatus(const Hash32& hash) const;
+
+  // Compares the sender's lane with the node (latest and pending) and fills gaps (see above).
+  absl::StatusOr<LaneState> Reconcile(const Address& sender);
+
+  uint64_t chain_id() const { return chain_id_; }
+
+ private:
+  struct Lane {
+    absl::Mutex mu;
+    bool synced = false;
+    uint64_t next = 0;
+    std::shared_ptr<Signer> signer;
+  };
+  // All transactions sent for one (sender, nonce).
+  struct Tracked {
+    std::shared_ptr<Signer> signer;
+    Transaction tx;  // the latest version sent
+    std::vector<SentTx> versions;
+    absl::Time last_sent;
+    TxState state = TxState::kPending;
+    std::optional<Hash32> mined_hash;
+    std::optional<Receipt> receipt;
+    uint64_t confirmations = 0;
+    std::string reason;
+  };
+
+  Lane& LaneFor(const Address& sender, const std::shared_ptr<Signer>& signer);
+  absl::StatusOr<LaneState> ReconcileLocked(Lane& lane, const Address& sender);
+  // Signs and sends `tx`; OK also when the node already knows it.
+  absl::StatusOr<SentTx> SignAndSend(Signer& signer, const Transaction& tx);
+  absl::StatusOr<uint64_t> Gas(const TxRequest& request);
+  void Track(const std::shared_ptr<Signer>& signer, const Transaction& tx, const SentTx& sent);
+  std::shared_ptr<Tracked> Find(const Hash32& hash) const;
+
+  RpcCaller& rpc_;
+  uint64_t chain_id_;
+  Clock& clock_;
+  TxManagerOptions options_;
+
+  absl::Mutex lanes_mu_;
+  std::map<Address, std::unique_ptr<Lane>> lanes_ ABSL_GUARDED_BY(lanes_mu_);
+
+  mutable absl::Mutex tracked_mu_;
+  std::map<Hash32, std::shared_ptr<Tracked>> by_hash_ ABSL_GUARDED_BY(tracked_mu_);
+  std::map<std::pair<Address, uint64_t>, std::shared_ptr<Tracked>> by_nonce_
+      ABSL_GUARDED_BY(tracked_mu_);
+};
+
+}  // namespace chainkms
