@@ -109,12 +109,12 @@ inline constexpr std::string_view kGatewayAppId = "gatewayAppId()";
 // Arguments of DstackApp.initialize and DstackKms.deployAndRegisterApp (6-argument forms).
 // A zero device id / compose hash means "none".
 struct AppPolicyInit {
-  Address owner;
+  Address owner = {};
   bool disable_upgrades = false;
   bool require_tcb_up_to_date = false;
   bool allow_any_device = false;
-  Hash32 device_id;
-  Hash32 compose_hash;
+  Hash32 device_id = {};
+  Hash32 compose_hash = {};
 };
 
 // Calldata for DstackApp (the app id is the proxy's address).

@@ -2,10 +2,8 @@
 // raw transactions, receipts and logs. Replies are parsed strictly into typed values once, here.
 //
 //   ASSIGN_OR_RETURN(PinnedBlock head, eth_rpc::GetBlock(rpc, BlockTag::Latest()));
-//   CallRequest call;
-//   call.to = app;
-//   call.data = dstack_app::AllowAnyDevice();
-//   ASSIGN_OR_RETURN(Bytes ret, eth_rpc::Call(rpc, call, BlockTag::Number(head.number)));
+//   ASSIGN_OR_RETURN(Bytes ret, eth_rpc::Call(rpc, {.to = app, .data = dstack_app::AllowAnyDevice()},
+//                                             BlockTag::Number(head.number)));
 //   ASSIGN_OR_RETURN(std::optional<Receipt> r, eth_rpc::GetTransactionReceipt(rpc, tx_hash));
 //
 // Errors: chain trouble (transport, node errors, malformed replies) is UNAVAILABLE; a reverted
@@ -109,10 +107,10 @@ struct LogFilter {
 
 // eth_call / eth_estimateGas arguments.
 struct CallRequest {
-  std::optional<Address> from;
-  std::optional<Address> to;  // nullopt: contract creation (estimateGas only)
-  Bytes data;
-  U256 value;
+  std::optional<Address> from = {};
+  std::optional<Address> to = {};  // nullopt: contract creation (estimateGas only)
+  Bytes data = {};
+  U256 value = {};
   nlohmann::json ToJson() const;
 };
 

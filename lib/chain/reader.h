@@ -26,7 +26,7 @@
 namespace chainkms {
 
 struct ChainReaderConfig {
-  Address kms;  // the DstackKms proxy
+  Address kms = {};  // the DstackKms proxy
   Address multicall = CanonicalMulticall3Address();
 };
 

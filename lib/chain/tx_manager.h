@@ -86,12 +86,13 @@ struct TxFees {
 // Fees × 1.125, each at least +1 wei: what a replacement pays (nodes require ≥ 10%).
 TxFees BumpFees(const TxFees& fees);
 
+// Every member has a default, so designated initializers may name only what they set.
 struct TxRequest {
-  std::shared_ptr<Signer> signer;
-  std::optional<Address> to;  // nullopt: contract creation
-  Bytes data;
-  U256 value;
-  std::optional<uint64_t> gas_limit;  // nullopt: estimate + margin
+  std::shared_ptr<Signer> signer = {};
+  std::optional<Address> to = {};  // nullopt: contract creation
+  Bytes data = {};
+  U256 value = {};
+  std::optional<uint64_t> gas_limit = {};  // nullopt: estimate + margin
 };
 
 struct SentTx {
