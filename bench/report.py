@@ -43,3 +43,19 @@ for f in sorted(glob.glob(os.path.join(out, "hyperfine-*.json"))):
         cmd = cmd[:57] + "..."
     print(f"| `{cmd}` | {ours['median'] * 1e3:.2f} | {cast['median'] * 1e3:.2f} | "
           f"{ours['median'] / cast['median']:.2f} |")
+
+chain_path = os.path.join(out, "chain.json")
+if os.path.exists(chain_path):
+    chain = json.load(open(chain_path))
+    t = chain["transactions"]
+    print()
+    print("| chain (anvil, 250 ms blocks) | ours | baseline | speed vs baseline |")
+    print("|---|---:|---:|---:|")
+    print(f"| {t['txs']} txs from one sender: pipelined through TxManager vs send-and-wait "
+          f"(nonces consecutive: {t['nonces_consecutive']}) | {t['pipelined_s']:.2f} s | "
+          f"{t['sequential_s']:.2f} s | {t['speedup']:.1f}x |")
+    for p in chain["prerequisites"]:
+        print(f"| CheckPrerequisites, {p['items']} item(s): one Multicall3 eth_call vs "
+              f"{p['items']} sequential eth_call(s), p50 (p99) | {p['ours_p50_ms']:.2f} "
+              f"({p['ours_p99_ms']:.2f}) ms | {p['baseline_p50_ms']:.2f} "
+              f"({p['baseline_p99_ms']:.2f}) ms | {p['baseline_p50_ms'] / p['ours_p50_ms']:.2f}x |")

@@ -106,8 +106,19 @@ inline void StoreLe64(uint8_t* p, uint64_t v) noexcept {
   }
 
 // On x86-64, a second copy built for x86-64-v3 (BMI1 andn, BMI2 rorx) is picked at load time
-// through an ifunc; it is about a quarter faster than baseline x86-64 code.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+// through an ifunc; it is about a quarter faster than baseline x86-64 code. Sanitizer runtimes
+// are not ready when ifunc resolvers run (TSan crashes before main), so sanitized builds keep
+// one copy; CHAINKMS_KECCAK_PORTABLE forces it too, to test the baseline code.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define CHAINKMS_KECCAK_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define CHAINKMS_KECCAK_SANITIZED 1
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__) && \
+    !defined(CHAINKMS_KECCAK_SANITIZED) && !defined(CHAINKMS_KECCAK_PORTABLE)
 #define CHAINKMS_KECCAK_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CHAINKMS_KECCAK_MULTIVERSION
