@@ -326,6 +326,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
   const absl::Time deadline = clock_.Now() + timeout;
   std::shared_ptr<Tracked> t = Find(hash);
   std::optional<PinnedBlock> seen;  // where we last saw it mined
+  Hash32 seen_tx;                   // which of the candidates was mined there
   uint64_t last_conf = 0;
   report(TxProgress::Kind::kWaiting, hash, 0, 0);
   while (true) {
@@ -351,6 +352,20 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
         break;
       }
     }
+    if (err.ok() && !receipt && seen) {
+      // Mined before, and now the node has no receipt: its block left the canonical chain and
+      // the transaction is back in the pool (or dropped). Report it and wait again.
+      report(TxProgress::Kind::kReorged, seen_tx, seen->number, 0);
+      if (t) {
+        absl::MutexLock l(&tracked_mu_);
+        t->mined_hash.reset();
+        t->receipt.reset();
+        t->confirmations = 0;
+        t->state = TxState::kPending;
+      }
+      seen.reset();
+      last_conf = 0;
+    }
     if (err.ok() && receipt) {
       absl::StatusOr<BlockHeader> at = eth_rpc::GetBlock(rpc_, BlockTag::Number(receipt->block_number));
       absl::StatusOr<uint64_t> head = eth_rpc::BlockNumber(rpc_);
@@ -374,6 +389,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
           uint64_t conf = *head >= receipt->block_number ? *head - receipt->block_number + 1 : 0;
           if (!seen) report(TxProgress::Kind::kMined, receipt->transaction_hash, receipt->block_number, conf);
           seen = PinnedBlock{receipt->block_number, receipt->block_hash};
+          seen_tx = receipt->transaction_hash;
           if (conf != last_conf) {
             report(TxProgress::Kind::kConfirmation, receipt->transaction_hash, receipt->block_number, conf);
             last_conf = conf;

@@ -825,14 +825,10 @@ TEST_F(ChainIntegrationTest,
   EXPECT_EQ(status->receipt->block_hash, canonical);
 }
 
-// The receipt disappears with its block and the transaction is not mined again: the waiter should
-// still report the reorg (and time out waiting), not keep quiet. DISABLED:
-// TxManager::WaitForReceipt only compares block hashes when a receipt is returned; when the receipt
-// query answers null after the transaction was seen mined, it neither reports kReorged nor drops
-// the stale receipt it tracks (GetStatus keeps the receipt of the vanished block). Enable once
-// lib/chain handles it.
+// The receipt disappears with its block and the transaction is not mined again: the waiter
+// reports the reorg (and times out waiting), and forgets the receipt of the vanished block.
 TEST_F(ChainIntegrationTest,
-       DISABLED_AReorgThatDropsTheTransactionIsReportedEvenIfItIsNeverMinedAgain) {
+       AReorgThatDropsTheTransactionIsReportedEvenIfItIsNeverMinedAgain) {
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<Signer> sender, FundedSigner());
   ASSERT_OK(ManualMining());
   ASSERT_OK_AND_ASSIGN(json snap, anvil_->Rpc("evm_snapshot", json::array()));
