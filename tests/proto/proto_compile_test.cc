@@ -1,0 +1,81 @@
+// The generated C++ API compiles, links and round-trips messages.
+#include <string>
+#include <type_traits>
+
+#include <gtest/gtest.h>
+
+#include "chainkms/v1/common.pb.h"
+#include "chainkms/v1/error_details.pb.h"
+#include "chainkms/v1/registry.grpc.pb.h"
+
+namespace chainkms::v1 {
+namespace {
+
+TEST(ProtoCompile, RegistryServiceAndStubExist) {
+  static_assert(std::is_polymorphic_v<Registry::Service>);
+  static_assert(std::is_base_of_v<Registry::StubInterface, Registry::Stub>);
+  EXPECT_STREQ(Registry::service_full_name(), "chainkms.v1.Registry");
+}
+
+TEST(ProtoCompile, WatchPolicyEventsIsServerStreaming) {
+  const auto* method = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+      "chainkms.v1.Registry.WatchPolicyEvents");
+  ASSERT_NE(method, nullptr);
+  EXPECT_FALSE(method->client_streaming());
+  EXPECT_TRUE(method->server_streaming());
+}
+
+TEST(ProtoCompile, AddComposeHashRequestRoundTripsThroughTheWireFormat) {
+  AddComposeHashRequest req;
+  req.set_chain_id(31337);
+  req.set_from(std::string(20, '\x01'));
+  req.mutable_options()->set_confirmations(2);
+  req.mutable_options()->set_wait(true);
+  req.set_app_id(std::string(20, '\x02'));
+  req.set_compose_hash(std::string(32, '\x03'));
+
+  AddComposeHashRequest back;
+  ASSERT_TRUE(back.ParseFromString(req.SerializeAsString()));
+  EXPECT_EQ(back.chain_id(), 31337u);
+  EXPECT_EQ(back.compose_hash(), std::string(32, '\x03'));
+  EXPECT_TRUE(back.options().wait());
+  EXPECT_EQ(back.SerializeAsString(), req.SerializeAsString());
+}
+
+TEST(ProtoCompile, StreamedPolicyEventKeepsItsOneof) {
+  WatchPolicyEventsResponse ev;
+  ev.set_block_number(7);
+  ev.mutable_ownership_transferred()->set_new_owner(std::string(20, '\x09'));
+  WatchPolicyEventsResponse back;
+  ASSERT_TRUE(back.ParseFromString(ev.SerializeAsString()));
+  EXPECT_EQ(back.event_case(), WatchPolicyEventsResponse::kOwnershipTransferred);
+  EXPECT_EQ(back.ownership_transferred().new_owner(), std::string(20, '\x09'));
+}
+
+TEST(ProtoCompile, ErrorInfoUsesTheGoogleRpcFieldNumbers) {
+  // google.rpc.ErrorInfo: reason = 1, domain = 2, metadata = 3 (map<string, string>).
+  const auto* d = ErrorInfo::descriptor();
+  EXPECT_EQ(d->FindFieldByName("reason")->number(), 1);
+  EXPECT_EQ(d->FindFieldByName("domain")->number(), 2);
+  EXPECT_EQ(d->FindFieldByName("metadata")->number(), 3);
+  ErrorInfo info;
+  info.set_reason("NOT_OWNER");
+  info.set_domain("chainkms.dev");
+  (*info.mutable_metadata())["owner"] = "0x00";
+  Status status;
+  status.set_code(9);  // FAILED_PRECONDITION
+  status.add_details()->PackFrom(info);
+  Status back;
+  ASSERT_TRUE(back.ParseFromString(status.SerializeAsString()));
+  ErrorInfo unpacked;
+  ASSERT_TRUE(back.details(0).UnpackTo(&unpacked));
+  EXPECT_EQ(unpacked.reason(), "NOT_OWNER");
+  EXPECT_EQ(unpacked.metadata().at("owner"), "0x00");
+}
+
+TEST(ProtoCompile, ErrorReasonNamesCarryThePrefixClientsStrip) {
+  EXPECT_EQ(ErrorReason_Name(ERROR_REASON_HASH_NOT_ALLOWED), "ERROR_REASON_HASH_NOT_ALLOWED");
+}
+
+}  // namespace
+}  // namespace chainkms::v1
