@@ -328,6 +328,18 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
   std::optional<PinnedBlock> seen;  // where we last saw it mined
   Hash32 seen_tx;                   // which of the candidates was mined there
   uint64_t last_conf = 0;
+  // Its block left the canonical chain: forget where it was mined and wait again.
+  const auto forget_mined = [&] {
+    if (t) {
+      absl::MutexLock l(&tracked_mu_);
+      t->mined_hash.reset();
+      t->receipt.reset();
+      t->confirmations = 0;
+      t->state = TxState::kPending;
+    }
+    seen.reset();
+    last_conf = 0;
+  };
   report(TxProgress::Kind::kWaiting, hash, 0, 0);
   while (true) {
     std::vector<Hash32> candidates;
@@ -356,15 +368,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
       // Mined before, and now the node has no receipt: its block left the canonical chain and
       // the transaction is back in the pool (or dropped). Report it and wait again.
       report(TxProgress::Kind::kReorged, seen_tx, seen->number, 0);
-      if (t) {
-        absl::MutexLock l(&tracked_mu_);
-        t->mined_hash.reset();
-        t->receipt.reset();
-        t->confirmations = 0;
-        t->state = TxState::kPending;
-      }
-      seen.reset();
-      last_conf = 0;
+      forget_mined();
     }
     if (err.ok() && receipt) {
       absl::StatusOr<BlockHeader> at = eth_rpc::GetBlock(rpc_, BlockTag::Number(receipt->block_number));
@@ -375,15 +379,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
           // Its block left the canonical chain: report and wait for it to be mined again.
           uint64_t old = seen ? seen->number : receipt->block_number;
           report(TxProgress::Kind::kReorged, receipt->transaction_hash, old, 0);
-          if (t) {
-            absl::MutexLock l(&tracked_mu_);
-            t->mined_hash.reset();
-            t->receipt.reset();
-            t->confirmations = 0;
-            t->state = TxState::kPending;
-          }
-          seen.reset();
-          last_conf = 0;
+          forget_mined();
           if (at->block.hash == receipt->block_hash) continue;  // re-mined: count from here
         } else {
           uint64_t conf = *head >= receipt->block_number ? *head - receipt->block_number + 1 : 0;
