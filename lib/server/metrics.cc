@@ -1,0 +1,132 @@
+#include "lib/server/metrics.h"
+
+#include <exception>
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "lib/server/config.h"
+#include "lib/server/logging.h"
+#include "prometheus/exposer.h"
+#include "prometheus/text_serializer.h"
+
+namespace chainkms::server {
+namespace {
+
+// 0.5 ms .. 30 s: loopback RPCs at the low end, chain round trips and receipts at the top.
+const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  return *buckets;
+}
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+}  // namespace
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  rpc_requests_ = &prometheus::BuildCounter()
+                       .Name("chainkms_rpc_requests_total")
+                       .Help("gRPC requests finished, by method and status code")
+                       .Register(*registry_);
+  rpc_latency_ = &prometheus::BuildHistogram()
+                      .Name("chainkms_rpc_latency_seconds")
+                      .Help("gRPC request latency, by method and status code")
+                      .Register(*registry_);
+  rpc_in_flight_ = &prometheus::BuildGauge()
+                        .Name("chainkms_rpc_in_flight")
+                        .Help("gRPC requests started and not yet finished")
+                        .Register(*registry_)
+                        .Add({});
+  chain_rpc_latency_ = &prometheus::BuildHistogram()
+                            .Name("chainkms_chain_rpc_latency_seconds")
+                            .Help("Ethereum JSON-RPC call latency, by method and endpoint")
+                            .Register(*registry_);
+  chain_rpc_errors_ = &prometheus::BuildCounter()
+                           .Name("chainkms_chain_rpc_errors_total")
+                           .Help("Ethereum JSON-RPC call failures, by method, endpoint and kind")
+                           .Register(*registry_);
+  transactions_total_ = &prometheus::BuildCounter()
+                             .Name("chainkms_transactions_total")
+                             .Help("Transactions entering each state")
+                             .Register(*registry_);
+  transactions_ = &prometheus::BuildGauge()
+                       .Name("chainkms_transactions")
+                       .Help("Transactions currently in each state")
+                       .Register(*registry_);
+  store_latency_ = &prometheus::BuildHistogram()
+                        .Name("chainkms_store_latency_seconds")
+                        .Help("Store operation latency, by operation and outcome")
+                        .Register(*registry_);
+}
+
+Metrics::~Metrics() { StopExposer(); }
+
+absl::Status Metrics::StartExposer(const std::string& listen) {
+  if (exposer_ != nullptr) return absl::FailedPreconditionError("metrics exposer already started");
+  auto host_port = SplitHostPort(listen);
+  if (!host_port.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("metrics listen address \"", listen, "\" ",
+                                                   host_port.status().message()));
+  }
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(listen, /*num_threads=*/1);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve /metrics on ", listen, ": ", e.what()));
+  }
+  exposer_->RegisterCollectable(registry_);
+  std::vector<int> ports = exposer_->GetListeningPorts();
+  exposer_port_ = ports.empty() ? 0 : ports.front();
+  return absl::OkStatus();
+}
+
+void Metrics::StopExposer() {
+  exposer_.reset();
+  exposer_port_ = 0;
+}
+
+void Metrics::RecordRpc(std::string_view method, std::string_view code, absl::Duration latency) {
+  std::map<std::string, std::string> labels{{"method", std::string(method)},
+                                            {"code", std::string(code)}};
+  rpc_requests_->Add(labels).Increment();
+  rpc_latency_->Add(labels, LatencyBuckets()).Observe(Seconds(latency));
+}
+
+void Metrics::RpcStarted() { rpc_in_flight_->Increment(); }
+void Metrics::RpcFinished() { rpc_in_flight_->Decrement(); }
+
+void Metrics::RecordChainRpc(std::string_view method, std::string_view endpoint_url,
+                             absl::Duration latency, std::string_view error_kind) {
+  std::string endpoint = RedactUrl(endpoint_url);
+  chain_rpc_latency_->Add({{"method", std::string(method)}, {"endpoint", endpoint}},
+                          LatencyBuckets())
+      .Observe(Seconds(latency));
+  if (!error_kind.empty()) {
+    chain_rpc_errors_
+        ->Add({{"method", std::string(method)},
+               {"endpoint", endpoint},
+               {"kind", std::string(error_kind)}})
+        .Increment();
+  }
+}
+
+void Metrics::RecordTransactionState(std::string_view state) {
+  transactions_total_->Add({{"state", std::string(state)}}).Increment();
+}
+
+void Metrics::SetTransactionsInState(std::string_view state, double count) {
+  transactions_->Add({{"state", std::string(state)}}).Set(count);
+}
+
+void Metrics::RecordStore(std::string_view op, absl::Duration latency, bool ok) {
+  store_latency_->Add({{"op", std::string(op)}, {"outcome", ok ? "ok" : "error"}},
+                      LatencyBuckets())
+      .Observe(Seconds(latency));
+}
+
+std::string Metrics::Serialize() const {
+  return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+}  // namespace chainkms::server

@@ -1,0 +1,143 @@
+// Runs gRPC services with the plumbing every chainkms server shares.
+//
+// GrpcServer binds the listen address (port 0 picks one; port() reports it), enables
+// grpc.health.v1 and server reflection, serves Prometheus /metrics on its own port, and installs
+// an interceptor that gives each RPC a request id (from `x-request-id` or generated, echoed back
+// in the initial metadata), logs one JSON line per RPC, records RPC metrics and copies the
+// ErrorInfo reason into the `chainkms-reason` trailer. SIGTERM/SIGINT trigger a graceful
+// shutdown: health turns NOT_SERVING, then in-flight RPCs get the grace period to finish.
+//
+// Shedding: interceptors in gRPC 1.51 cannot answer an RPC themselves, so the concurrency limit
+// is a ConcurrencyLimiter that each handler enters first:
+//
+//   grpc::Status Registry::GetApp(grpc::ServerContext* ctx, const GetAppRequest* req, App* out) {
+//     CHAINKMS_SHED_IF_OVERLOADED(limiter_);  // RESOURCE_EXHAUSTED, reason OVERLOADED
+//     ...
+//   }
+//
+//   // main.cc: flags -> ServerConfig -> Run
+//   GrpcServer server({.config = config});
+//   RegistryService registry(deps, &server.limiter());
+//   server.AddService(&registry);
+//   absl::Status s = server.Run();  // blocks until SIGTERM/SIGINT
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <utility>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "grpcpp/impl/service_type.h"
+#include "lib/common/status_macros.h"
+#include "lib/server/config.h"
+#include "lib/server/logging.h"
+#include "lib/server/metrics.h"
+#include "lib/server/status.h"
+
+namespace chainkms::server {
+
+// Counts RPCs in flight and refuses a permit beyond the limit. Thread-safe.
+class ConcurrencyLimiter {
+ public:
+  explicit ConcurrencyLimiter(int64_t max_in_flight) : max_(max_in_flight) {}
+
+  // Holds one slot while alive; a default or refused permit holds nothing.
+  class Permit {
+   public:
+    Permit() = default;
+    Permit(Permit&& other) noexcept : limiter_(std::exchange(other.limiter_, nullptr)) {}
+    Permit& operator=(Permit&& other) noexcept;
+    Permit(const Permit&) = delete;
+    Permit& operator=(const Permit&) = delete;
+    ~Permit() { Release(); }
+    explicit operator bool() const { return limiter_ != nullptr; }
+
+   private:
+    friend class ConcurrencyLimiter;
+    explicit Permit(ConcurrencyLimiter* limiter) : limiter_(limiter) {}
+    void Release();
+    ConcurrencyLimiter* limiter_ = nullptr;
+  };
+
+  // A held permit, or an empty one when max_in_flight are already in flight.
+  Permit TryAcquire();
+  int64_t in_flight() const { return in_flight_.load(); }
+  int64_t max_in_flight() const { return max_; }
+
+ private:
+  const int64_t max_;
+  std::atomic<int64_t> in_flight_{0};
+};
+
+// First statement of a sync handler: returns RESOURCE_EXHAUSTED (reason OVERLOADED) when the
+// limit is reached, else holds a slot until the handler returns.
+#define CHAINKMS_SHED_IF_OVERLOADED(limiter)                                              \
+  auto CHAINKMS_CONCAT(chainkms_permit_, __LINE__) = (limiter).TryAcquire();             \
+  if (!CHAINKMS_CONCAT(chainkms_permit_, __LINE__))                                       \
+  return ::chainkms::server::ToGrpcStatus(                                                \
+      ::chainkms::server::OverloadedError("server is at its concurrent RPC limit; retry " \
+                                          "with backoff"))
+
+struct GrpcServerOptions {
+  ServerConfig config;
+  std::vector<grpc::Service*> services;  // not owned; must outlive the server
+  Metrics* metrics = nullptr;            // nullptr: the server owns one
+  Logger* logger = nullptr;              // nullptr: Logger::Default()
+};
+
+class GrpcServer {
+ public:
+  explicit GrpcServer(GrpcServerOptions options);
+  ~GrpcServer();
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  // Before Start(). Not owned.
+  void AddService(grpc::Service* service);
+  // Sized by config.max_concurrent_rpcs; hand it to services.
+  ConcurrencyLimiter& limiter() { return limiter_; }
+  Metrics& metrics() { return *metrics_; }
+
+  // Binds, starts /metrics (unless config.metrics_listen is empty) and serves. Returns at once.
+  absl::Status Start();
+  // The bound gRPC port and /metrics port (0 before Start or when disabled).
+  int port() const { return port_; }
+  int metrics_port() const { return metrics_->exposer_port(); }
+
+  // Graceful stop: health NOT_SERVING, then Shutdown with deadline now + shutdown_grace (RPCs
+  // still running then are cancelled), then /metrics stops. Idempotent.
+  void Stop();
+
+  // Start(), then block until SIGTERM/SIGINT or RequestShutdown(), then Stop(). Installs the
+  // signal handlers for its duration.
+  absl::Status Run();
+  // Makes Run() stop the server; safe from any thread.
+  void RequestShutdown();
+  // True once Run() has started serving (tests that run Run() on a thread).
+  bool WaitUntilServing(absl::Duration timeout) {
+    return serving_.WaitForNotificationWithTimeout(timeout);
+  }
+
+ private:
+  GrpcServerOptions options_;
+  std::unique_ptr<Metrics> owned_metrics_;
+  Metrics* metrics_;
+  Logger* logger_;
+  ConcurrencyLimiter limiter_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Notification serving_;
+  absl::Notification shutdown_requested_;
+  absl::Mutex stop_mu_;
+  bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
+};
+
+}  // namespace chainkms::server

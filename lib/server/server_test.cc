@@ -1,0 +1,308 @@
+#include "lib/server/server.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <future>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/method_handler.h"
+
+namespace chainkms::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
+constexpr char kBlock[] = "/chainkms.test.Test/Block";
+
+grpc::ByteBuffer ToBuffer(const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+std::string FromBuffer(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  (void)buffer.Dump(&slices);
+  std::string out;
+  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  return out;
+}
+
+// A test-only service without generated code: one unary method taking raw bytes, which holds
+// a concurrency permit until released.
+class BlockingService : public grpc::Service {
+ public:
+  explicit BlockingService(ConcurrencyLimiter* limiter) : limiter_(limiter) {
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        kBlock, grpc::internal::RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<BlockingService, grpc::ByteBuffer, grpc::ByteBuffer>(
+            [](BlockingService* self, grpc::ServerContext* ctx, const grpc::ByteBuffer* req,
+               grpc::ByteBuffer* resp) { return self->Block(ctx, req, resp); },
+            this)));
+  }
+
+  grpc::Status Block(grpc::ServerContext* ctx, const grpc::ByteBuffer*, grpc::ByteBuffer* resp) {
+    CHAINKMS_SHED_IF_OVERLOADED(*limiter_);
+    last_request_id_ = RequestContext::FromServerContext(*ctx).request_id;
+    entered_.fetch_add(1);
+    release_.WaitForNotificationWithTimeout(absl::Seconds(10));
+    *resp = ToBuffer("done");
+    return grpc::Status::OK;
+  }
+
+  ConcurrencyLimiter* limiter_;
+  std::atomic<int> entered_{0};
+  absl::Notification release_;
+  std::string last_request_id_;
+};
+
+struct CallResult {
+  grpc::Status status;
+  std::string response;
+  std::multimap<grpc::string_ref, grpc::string_ref> trailers;
+  std::multimap<grpc::string_ref, grpc::string_ref> initial;
+  std::string reason_trailer;
+  std::string request_id;
+};
+
+CallResult Call(int port, const std::string& method, const std::string& request,
+                const std::string& request_id = "") {
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!request_id.empty()) ctx.AddMetadata("x-request-id", request_id);
+  grpc::ByteBuffer req = ToBuffer(request);
+  grpc::ByteBuffer resp;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &req, &resp,
+                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  CallResult result;
+  result.status = done.get_future().get();
+  result.response = FromBuffer(resp);
+  for (const auto& [k, v] : ctx.GetServerTrailingMetadata()) {
+    if (k == "chainkms-reason") result.reason_trailer = std::string(v.data(), v.size());
+  }
+  for (const auto& [k, v] : ctx.GetServerInitialMetadata()) {
+    if (k == "x-request-id") result.request_id = std::string(v.data(), v.size());
+  }
+  return result;
+}
+
+// grpc.health.v1.HealthCheckRequest{1: service}; the response's field 1 is the status enum
+// (1 SERVING, 2 NOT_SERVING).
+int HealthStatus(int port, grpc::Status* status = nullptr) {
+  CallResult r = Call(port, kHealthCheck, "");
+  if (status != nullptr) *status = r.status;
+  if (!r.status.ok()) return -1;
+  if (r.response.size() == 2 && r.response[0] == 0x08) return r.response[1];
+  return r.response.empty() ? 0 : -2;
+}
+
+size_t AppendToString(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+std::string Scrape(int port) {
+  CURL* curl = curl_easy_init();
+  std::string body;
+  std::string url = absl::StrCat("http://127.0.0.1:", port, "/metrics");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_cleanup(curl);
+  EXPECT_EQ(rc, CURLE_OK);
+  return body;
+}
+
+class GrpcServerTest : public ::testing::Test {
+ protected:
+  GrpcServerTest()
+      : logger_([this](std::string_view line) {
+          absl::MutexLock lock(&mu_);
+          lines_.emplace_back(line);
+        }) {}
+
+  std::vector<std::string> Lines() {
+    absl::MutexLock lock(&mu_);
+    return lines_;
+  }
+
+  absl::Mutex mu_;
+  std::vector<std::string> lines_;
+  Logger logger_;
+};
+
+TEST_F(GrpcServerTest, StartsOnPortZeroAndHealthAnswersServing) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_GT(server.port(), 0);
+  EXPECT_GT(server.metrics_port(), 0);
+  EXPECT_NE(server.port(), server.metrics_port());
+  EXPECT_EQ(HealthStatus(server.port()), 1);
+  server.Stop();
+}
+
+TEST_F(GrpcServerTest, MetricsEndpointCountsTheHealthRpcByMethodAndCode) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_EQ(HealthStatus(server.port()), 1);
+  std::string text = Scrape(server.metrics_port());
+  EXPECT_THAT(text, HasSubstr("chainkms_rpc_requests_total{code=\"OK\",method=\"/"
+                              "grpc.health.v1.Health/Check\"} 1"));
+  EXPECT_THAT(text, HasSubstr("chainkms_rpc_latency_seconds_bucket{code=\"OK\",method=\"/"
+                              "grpc.health.v1.Health/Check\""));
+  server.Stop();
+}
+
+TEST_F(GrpcServerTest, EachRpcIsLoggedAsJsonWithTheClientsRequestIdEchoedBack) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  ASSERT_TRUE(server.Start().ok());
+  CallResult r = Call(server.port(), kHealthCheck, "", "client-req-7");
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.request_id, "client-req-7");
+  server.Stop();
+  bool found = false;
+  for (const std::string& line : Lines()) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (j["msg"] == "rpc") {
+      found = true;
+      EXPECT_EQ(j["request_id"], "client-req-7");
+      EXPECT_EQ(j["method"], kHealthCheck);
+      EXPECT_EQ(j["code"], "OK");
+      EXPECT_TRUE(j.contains("latency_ms"));
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(GrpcServerTest, InvalidIncomingRequestIdIsReplacedAndHandlerSeesTheSameId) {
+  ServerConfig config = TestServerConfig();
+  GrpcServer server({.config = config, .logger = &logger_});
+  BlockingService service(&server.limiter());
+  service.release_.Notify();
+  server.AddService(&service);
+  ASSERT_TRUE(server.Start().ok());
+  CallResult r = Call(server.port(), kBlock, "x", "bad id with spaces");
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  EXPECT_EQ(r.request_id.size(), 16u);
+  EXPECT_EQ(service.last_request_id_, r.request_id);
+  server.Stop();
+}
+
+TEST_F(GrpcServerTest, RpcsBeyondTheConcurrencyLimitAreShedWithResourceExhaustedAndReason) {
+  ServerConfig config = TestServerConfig();
+  config.max_concurrent_rpcs = 2;
+  GrpcServer server({.config = config, .logger = &logger_});
+  BlockingService service(&server.limiter());
+  server.AddService(&service);
+  ASSERT_TRUE(server.Start().ok());
+  int port = server.port();
+
+  auto first = std::async(std::launch::async, [&] { return Call(port, kBlock, "a"); });
+  auto second = std::async(std::launch::async, [&] { return Call(port, kBlock, "b"); });
+  for (int i = 0; i < 500 && service.entered_.load() < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(service.entered_.load(), 2);
+
+  CallResult shed = Call(port, kBlock, "c");
+  EXPECT_EQ(shed.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonOf(shed.status), "OVERLOADED");
+  EXPECT_EQ(shed.reason_trailer, "OVERLOADED");
+
+  service.release_.Notify();
+  EXPECT_TRUE(first.get().status.ok());
+  EXPECT_TRUE(second.get().status.ok());
+  EXPECT_EQ(server.limiter().in_flight(), 0);
+  EXPECT_THAT(server.metrics().Serialize(),
+              HasSubstr("chainkms_rpc_requests_total{code=\"RESOURCE_EXHAUSTED\",method=\"/"
+                        "chainkms.test.Test/Block\"} 1"));
+  server.Stop();
+}
+
+TEST_F(GrpcServerTest, StopLetsAnInFlightRpcFinishThenRefusesNewOnes) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  BlockingService service(&server.limiter());
+  server.AddService(&service);
+  ASSERT_TRUE(server.Start().ok());
+  int port = server.port();
+  auto in_flight = std::async(std::launch::async, [&] { return Call(port, kBlock, "a"); });
+  for (int i = 0; i < 500 && service.entered_.load() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
+  std::thread releaser([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    service.release_.Notify();
+  });
+  server.Stop();  // waits up to the 2 s grace; the RPC finishes after 200 ms
+  releaser.join();
+  CallResult r = in_flight.get();
+  EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+  EXPECT_EQ(r.response, "done");
+  grpc::Status after;
+  EXPECT_EQ(HealthStatus(port, &after), -1);
+  EXPECT_EQ(after.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(GrpcServerTest, SigtermMakesRunShutDownGracefullyAndReturnOk) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  std::promise<absl::Status> run_status;
+  std::thread runner([&] { run_status.set_value(server.Run()); });
+  ASSERT_TRUE(server.WaitUntilServing(absl::Seconds(10)));
+  EXPECT_EQ(HealthStatus(server.port()), 1);
+  ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+  runner.join();
+  EXPECT_TRUE(run_status.get_future().get().ok());
+  bool saw_signal = false;
+  bool saw_stopped = false;
+  for (const std::string& line : Lines()) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (j["msg"] == "signal received") saw_signal = j["signal"] == SIGTERM;
+    if (j["msg"] == "stopped") saw_stopped = true;
+  }
+  EXPECT_TRUE(saw_signal);
+  EXPECT_TRUE(saw_stopped);
+}
+
+TEST_F(GrpcServerTest, RequestShutdownStopsRunWithoutASignal) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  std::thread runner([&] { EXPECT_TRUE(server.Run().ok()); });
+  ASSERT_TRUE(server.WaitUntilServing(absl::Seconds(10)));
+  server.RequestShutdown();
+  runner.join();
+}
+
+TEST_F(GrpcServerTest, BadListenAddressFailsStartWithAClearError) {
+  ServerConfig config = TestServerConfig();
+  config.listen = "abc";
+  GrpcServer server({.config = config, .logger = &logger_});
+  absl::Status status = server.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "listen address \"abc\" is not host:port");
+}
+
+TEST(ConcurrencyLimiterTest, PermitsAreCountedAndReleasedOnDestruction) {
+  ConcurrencyLimiter limiter(1);
+  {
+    ConcurrencyLimiter::Permit a = limiter.TryAcquire();
+    EXPECT_TRUE(a);
+    EXPECT_FALSE(limiter.TryAcquire());
+    ConcurrencyLimiter::Permit moved = std::move(a);
+    EXPECT_EQ(limiter.in_flight(), 1);
+  }
+  EXPECT_EQ(limiter.in_flight(), 0);
+  EXPECT_TRUE(limiter.TryAcquire());
+}
+
+}  // namespace
+}  // namespace chainkms::server
