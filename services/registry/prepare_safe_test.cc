@@ -1,7 +1,9 @@
-// PrepareTransaction's Safe batch against a real Safe: anvil, the devnet contracts, a Safe 1.4.1
-// (singleton + SafeProxy from the npm @safe-global/safe-contracts artifacts) with 2 of 3 owners
-// owning a DstackApp. The batch's call is executed through Safe.execTransaction with two owner
-// signatures and the compose hash becomes allowed; one signature is refused.
+// PrepareTransaction's outputs against real owners on anvil with the devnet contracts:
+// - a Safe 1.4.1 (singleton + SafeProxy from the npm @safe-global/safe-contracts artifacts) with
+//   2 of 3 owners owning a DstackApp: the batch's call runs through Safe.execTransaction with two
+//   owner signatures and the compose hash becomes allowed; one signature is refused;
+// - an OpenZeppelin TimelockController (npm @openzeppelin/contracts 5.0.2 artifact) owning a
+//   DstackApp: scheduleBatch, execute refused before the delay, advance time, executeBatch.
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -70,9 +72,32 @@ struct World {
   std::unique_ptr<TxManager> txm;
   std::shared_ptr<Signer> deployer;
   std::vector<Secp256k1PrivateKey> owners;  // ascending by address
+  Address kms;
   Address safe;
   Address app;
 };
+
+absl::StatusOr<Bytes> ArtifactBytecode(const std::string& rel) {
+  const std::string path = SourceDir() + "/node_modules/" + rel;
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError("missing artifact " + path + " (run npm ci)");
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (!j.is_object() || !j["bytecode"].is_string()) {
+    return absl::InvalidArgumentError("bad artifact " + path);
+  }
+  return HexDecode(j["bytecode"].get<std::string>());
+}
+
+// deployAndRegisterApp with `owner`; the new app id.
+absl::StatusOr<Address> DeployApp(World& w, const Address& owner) {
+  ASSIGN_OR_RETURN(Receipt deployed,
+                   testing::SendAndWait(*w.txm, w.deployer, w.kms,
+                                        dstack_kms::DeployAndRegisterApp({.owner = owner})));
+  for (const ContractEvent& e : deployed.EventsFrom(w.kms)) {
+    if (const auto* d = std::get_if<AppDeployedViaFactory>(&e)) return d->app_id;
+  }
+  return absl::InternalError("no AppDeployedViaFactory event");
+}
 
 absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
   auto w = std::make_unique<World>();
@@ -86,6 +111,7 @@ absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
   w->deployer = std::make_shared<LocalKeySigner>(std::move(deployer_key));
   ASSIGN_OR_RETURN(testing::Devnet net,
                    testing::DeployDevnet(*w->rpc, *w->txm, w->deployer, testing::DevnetOptions{}));
+  w->kms = net.kms;
 
   ASSIGN_OR_RETURN(Bytes singleton_code, SafeArtifactBytecode("Safe.sol/Safe.json"));
   ASSIGN_OR_RETURN(Receipt singleton,
@@ -111,13 +137,7 @@ absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
                                           AbiValue::Address({})}));
   RETURN_IF_ERROR(testing::SendAndWait(*w->txm, w->deployer, w->safe, setup).status());
 
-  ASSIGN_OR_RETURN(Receipt deployed,
-                   testing::SendAndWait(*w->txm, w->deployer, net.kms,
-                                        dstack_kms::DeployAndRegisterApp({.owner = w->safe})));
-  for (const ContractEvent& e : deployed.EventsFrom(net.kms)) {
-    if (const auto* d = std::get_if<AppDeployedViaFactory>(&e)) w->app = d->app_id;
-  }
-  if (w->app.IsZero()) return absl::InternalError("no AppDeployedViaFactory event");
+  ASSIGN_OR_RETURN(w->app, DeployApp(*w, w->safe));
   return w;
 }
 
@@ -188,6 +208,71 @@ TEST(PrepareSafeTest, SafeBatchCallExecutesWithTwoOfThreeOwnerSignatures) {
       *w.rpc, {.to = w.app, .data = dstack_app::AllowedComposeHashes(compose_hash)}, BlockTag::Latest());
   ASSERT_TRUE(ret.ok()) << ret.status();
   EXPECT_EQ(DecodeBoolResult(*ret).value_or(false), true);
+}
+
+absl::StatusOr<bool> ReadBool(World& w, const Address& to, Bytes data) {
+  ASSIGN_OR_RETURN(Bytes ret, eth_rpc::Call(*w.rpc, {.to = to, .data = std::move(data)},
+                                            BlockTag::Latest()));
+  return DecodeBoolResult(ret);
+}
+
+TEST(PrepareTimelockTest, TimelockBatchSchedulesThenExecutesAfterTheDelay) {
+  absl::StatusOr<std::unique_ptr<World>> world = MakeWorld();
+  ASSERT_TRUE(world.ok()) << world.status();
+  World& w = **world;
+
+  // TimelockController(minDelay, proposers, executors, admin = none).
+  constexpr uint64_t kDelay = 3600;
+  absl::StatusOr<Bytes> code =
+      ArtifactBytecode("@openzeppelin/contracts/build/contracts/TimelockController.json");
+  ASSERT_TRUE(code.ok()) << code.status();
+  const std::vector<AbiValue> ctor = {
+      AbiValue::Uint(U256(kDelay)), AbiValue::Array({AbiValue::Address(w.deployer->address())}),
+      AbiValue::Array({AbiValue::Address(w.deployer->address())}), AbiValue::Address({})};
+  absl::StatusOr<Bytes> ctor_args =
+      AbiEncode(std::vector<AbiType>{AbiType::Uint(), AbiType::Array(AbiType::Address()),
+                                     AbiType::Array(AbiType::Address()), AbiType::Address()},
+                ctor);
+  ASSERT_TRUE(ctor_args.ok()) << ctor_args.status();
+  code->insert(code->end(), ctor_args->begin(), ctor_args->end());
+  absl::StatusOr<Receipt> tl_receipt =
+      testing::SendAndWait(*w.txm, w.deployer, std::nullopt, *code);
+  ASSERT_TRUE(tl_receipt.ok()) << tl_receipt.status();
+  const Address timelock = *tl_receipt->contract_address;
+  absl::StatusOr<Address> app = DeployApp(w, timelock);
+  ASSERT_TRUE(app.ok()) << app.status();
+
+  Hash32 compose_hash, device, salt;
+  compose_hash.bytes.fill(0x5b);
+  device.bytes.fill(0x6c);
+  salt[31] = 1;
+  absl::StatusOr<PrepareOutput> prepared = Prepare(
+      {.chain_id = kChainId,
+       .calls = {{.to = *app, .data = dstack_app::AddComposeHash(compose_hash)},
+                 {.to = *app, .data = dstack_app::AddDevice(device)}},
+       .timelock = TimelockParams{.timelock = timelock, .delay_seconds = kDelay, .salt = salt}});
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  ASSERT_TRUE(prepared->timelock.has_value());
+  const TimelockCalls& tl = *prepared->timelock;
+
+  ASSERT_TRUE(testing::SendAndWait(*w.txm, w.deployer, timelock, tl.schedule_data).ok());
+  // The operation id we computed is the one the timelock now holds.
+  Bytes pending_call = *EncodeCall("isOperationPending(bytes32)",
+                                   std::vector<AbiValue>{AbiValue::FixedBytes(tl.operation_id.view())});
+  EXPECT_EQ(ReadBool(w, timelock, pending_call).value_or(false), true);
+
+  // Before the delay the timelock refuses (caught at estimate, nothing sent).
+  absl::StatusOr<Receipt> early = testing::SendAndWait(*w.txm, w.deployer, timelock, tl.execute_data);
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition) << early.status();
+
+  ASSERT_TRUE(w.anvil->Rpc("evm_increaseTime", nlohmann::json::array({kDelay + 1})).ok());
+  ASSERT_TRUE(w.anvil->Rpc("evm_mine", nlohmann::json::array()).ok());
+  absl::StatusOr<Receipt> executed =
+      testing::SendAndWait(*w.txm, w.deployer, timelock, tl.execute_data);
+  ASSERT_TRUE(executed.ok()) << executed.status();
+  EXPECT_EQ(ReadBool(w, *app, dstack_app::AllowedComposeHashes(compose_hash)).value_or(false), true);
+  EXPECT_EQ(ReadBool(w, *app, dstack_app::AllowedDeviceIds(device)).value_or(false), true);
+  EXPECT_EQ(ReadBool(w, timelock, pending_call).value_or(true), false);
 }
 
 }  // namespace
