@@ -1,0 +1,669 @@
+// RegistryService end to end: an in-process gRPC server over a real anvil with the devnet
+// contracts, called through the generated stub.
+#include "services/registry/registry_service.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "chainkms/v1/registry.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "lib/chain/tx_manager.h"
+#include "lib/common/clock.h"
+#include "lib/common/hex.h"
+#include "lib/crypto/keccak.h"
+#include "lib/crypto/secp256k1.h"
+#include "lib/eth/address.h"
+#include "lib/jsonrpc/client.h"
+#include "lib/jsonrpc/curl_transport.h"
+#include "lib/server/server.h"
+#include "lib/server/status.h"
+#include "lib/testing/anvil.h"
+#include "lib/testing/devnet.h"
+#include "services/registry/config.h"
+#include "services/registry/registry_main_lib.h"
+
+namespace chainkms::registry {
+namespace {
+
+namespace pb = ::chainkms::v1;
+using ::testing::HasSubstr;
+using json = nlohmann::json;
+
+constexpr uint64_t kChainId = 31337;
+// anvil's well-known accounts 0 (deployer, owner) and 1 (another key the server holds).
+constexpr char kKey0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+constexpr char kKey1[] = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+// anvil account 2: unlocked in anvil, not loaded in the server.
+constexpr char kAccount2[] = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+
+std::shared_ptr<Signer> SignerFor(const char* hex) {
+  Bytes k = *HexDecode(hex);
+  return std::make_shared<LocalKeySigner>(*Secp256k1PrivateKey::FromBytes(k));
+}
+std::string Raw(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+template <size_t N>
+std::string Raw(const FixedBytes<N>& b) { return Raw(ByteView(b.bytes)); }
+std::string H(std::string_view label) { return Raw(Keccak256(AsBytes(label))); }
+
+size_t AppendToString(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+std::string Scrape(int port) {
+  CURL* curl = curl_easy_init();
+  std::string body;
+  std::string url = absl::StrCat("http://127.0.0.1:", port, "/metrics");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_easy_cleanup(curl);
+  EXPECT_EQ(rc, CURLE_OK);
+  return body;
+}
+
+std::string ReasonOf(const grpc::Status& s) { return server::ReasonOf(s).value_or("<none>"); }
+
+class RegistryServiceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    error_ = new std::string();
+    auto anvil = testing::AnvilProcess::Start({});
+    if (!anvil.ok()) {
+      *error_ = absl::StrCat("anvil did not start: ", anvil.status().ToString());
+      return;
+    }
+    anvil_ = anvil->release();
+    auto transport = CurlTransport::Create({.url = anvil_->url()});
+    JsonRpcClient rpc(*transport);
+    TxManager txm(rpc, kChainId, SystemClock::Get(), {.poll_interval = absl::Milliseconds(50)});
+    auto net = testing::DeployDevnet(rpc, txm, SignerFor(kKey0), testing::DevnetOptions{});
+    if (!net.ok()) {
+      *error_ = absl::StrCat("devnet: ", net.status().ToString());
+      return;
+    }
+    net_ = new testing::Devnet(*net);
+
+    auto chain = ConnectChain({.chain_id = kChainId, .rpc_urls = {anvil_->url()}, .kms = net_->kms},
+                              {.tx_poll_interval = absl::Milliseconds(50)});
+    if (!chain.ok()) {
+      *error_ = absl::StrCat("connect: ", chain.status().ToString());
+      return;
+    }
+    auto signers = std::make_shared<StaticSignerRegistry>();
+    signers->Add(SignerFor(kKey0));
+    signers->Add(SignerFor(kKey1));
+    owner_ = new Address(SignerFor(kKey0)->address());
+    other_ = new Address(SignerFor(kKey1)->address());
+    server_ = new server::GrpcServer({.config = server::TestServerConfig()});
+    std::vector<std::unique_ptr<ChainBackend>> chains;
+    chains.push_back(std::move(*chain));
+    service_ = new RegistryService(std::move(chains), signers, &server_->limiter(),
+                                   &server_->metrics(),
+                                   {.watch_poll_interval = absl::Milliseconds(100)});
+    server_->AddService(service_);
+    if (absl::Status s = server_->Start(); !s.ok()) {
+      *error_ = s.ToString();
+      return;
+    }
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                       grpc::InsecureChannelCredentials());
+    stub_ = pb::Registry::NewStub(channel).release();
+  }
+
+  static void TearDownTestSuite() {
+    delete stub_;
+    if (server_ != nullptr) server_->Stop();
+    delete server_;
+    delete service_;
+    delete net_;
+    delete anvil_;
+    delete owner_;
+    delete other_;
+    delete error_;
+  }
+
+  void SetUp() override { ASSERT_NE(stub_, nullptr) << *error_; }
+
+  static pb::WriteOptions Wait() {
+    pb::WriteOptions o;
+    o.set_wait(true);
+    o.set_wait_timeout_seconds(30);
+    return o;
+  }
+
+  // Deploys an app owned by the server's first key with one hash and one device.
+  std::string DeployApp(const std::string& hash, const std::string& device,
+                        pb::TransactionStatus* tx = nullptr) {
+    pb::DeployAppRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = Wait();
+    req.set_initial_compose_hash(hash);
+    req.set_initial_device_id(device);
+    pb::DeployAppResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->DeployApp(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.app_id().size(), 20u);
+    if (tx != nullptr) *tx = resp.transaction();
+    return resp.app_id();
+  }
+
+  template <typename Req>
+  static Req AppWrite(const std::string& app, const Address& from) {
+    Req req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(from));
+    *req.mutable_options() = Wait();
+    req.set_app_id(app);
+    return req;
+  }
+
+  pb::CheckPrerequisitesResponse Check(const std::string& app, std::vector<std::string> hashes,
+                                       std::vector<std::string> devices) {
+    pb::CheckPrerequisitesRequest req;
+    req.set_chain_id(kChainId);
+    req.set_app_id(app);
+    for (auto& h : hashes) req.add_compose_hashes(h);
+    for (auto& d : devices) req.add_device_ids(d);
+    pb::CheckPrerequisitesResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->CheckPrerequisites(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  pb::GetAppResponse GetApp(const std::string& app) {
+    pb::GetAppRequest req;
+    req.set_chain_id(kChainId);
+    req.set_app_id(app);
+    pb::GetAppResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->GetApp(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  pb::IsAppAllowedResponse Allowed(const std::string& app, const std::string& hash,
+                                   const std::string& device) {
+    pb::IsAppAllowedRequest req;
+    req.set_chain_id(kChainId);
+    pb::AppBootInfo* b = req.mutable_boot_info();
+    b->set_app_id(app);
+    b->set_compose_hash(hash);
+    b->set_instance_id(std::string(20, '\0'));
+    b->set_device_id(device);
+    b->set_mr_aggregated(std::string(32, '\0'));
+    b->set_mr_system(std::string(32, '\0'));
+    b->set_os_image_hash(Raw(net_->os_image_hash));
+    b->set_tcb_status("UpToDate");
+    pb::IsAppAllowedResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->IsAppAllowed(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  uint64_t NonceOf(const Address& a) {
+    auto r = anvil_->Rpc("eth_getTransactionCount", json::array({ToChecksumAddress(a), "pending"}));
+    EXPECT_TRUE(r.ok());
+    return std::stoull(r->get<std::string>(), nullptr, 16);
+  }
+
+  static inline std::string* error_ = nullptr;
+  static inline testing::AnvilProcess* anvil_ = nullptr;
+  static inline testing::Devnet* net_ = nullptr;
+  static inline server::GrpcServer* server_ = nullptr;
+  static inline RegistryService* service_ = nullptr;
+  static inline pb::Registry::Stub* stub_ = nullptr;
+  static inline Address* owner_ = nullptr;
+  static inline Address* other_ = nullptr;
+};
+
+#define EXPECT_RPC_OK(call)                                  \
+  do {                                                       \
+    grpc::ClientContext ctx_;                                \
+    grpc::Status s_ = (call);                                \
+    EXPECT_TRUE(s_.ok()) << #call << ": " << s_.error_message(); \
+  } while (0)
+
+TEST_F(RegistryServiceTest, TheFullPolicyLifecycleRunsThroughGrpc) {
+  const std::string c1 = H("compose-1"), c2 = H("compose-2"), d1 = H("device-1"), d2 = H("device-2");
+  pb::TransactionStatus deploy_tx;
+  const std::string app = DeployApp(c1, d1, &deploy_tx);
+  ASSERT_EQ(app.size(), 20u);
+  EXPECT_EQ(deploy_tx.state(), pb::TRANSACTION_STATE_CONFIRMED);
+  EXPECT_TRUE(deploy_tx.final());
+  EXPECT_EQ(deploy_tx.from(), Raw(*owner_));
+  EXPECT_EQ(deploy_tx.to(), Raw(net_->kms));
+
+  pb::CheckPrerequisitesResponse p = Check(app, {c1, c2}, {d1, d2});
+  EXPECT_THAT(p.compose_hash_allowed(), ::testing::ElementsAre(true, false));
+  EXPECT_THAT(p.device_id_allowed(), ::testing::ElementsAre(true, false));
+  EXPECT_FALSE(p.all_allowed());
+  EXPECT_FALSE(p.allow_any_device());
+
+  pb::GetAppResponse got = GetApp(app);
+  EXPECT_EQ(got.owner(), Raw(*owner_));
+  EXPECT_TRUE(got.registered());
+  EXPECT_FALSE(got.upgrades_disabled());
+  EXPECT_EQ(got.implementation(), Raw(net_->app_implementation));
+
+  // Add c2, verify that transaction, remove c1; add d2, remove d1.
+  pb::AddComposeHashResponse added;
+  {
+    auto req = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
+    req.set_compose_hash(c2);
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->AddComposeHash(&ctx, req, &added);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(added.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+    EXPECT_EQ(added.transaction().to(), app);
+  }
+  {
+    pb::VerifyComposeHashTransactionRequest req;
+    req.set_chain_id(kChainId);
+    req.set_app_id(app);
+    req.set_compose_hash(c2);
+    req.set_tx_hash(added.transaction().tx_hash());
+    pb::VerifyComposeHashTransactionResponse resp;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->VerifyComposeHashTransaction(&ctx, req, &resp).ok());
+    EXPECT_TRUE(resp.verified()) << resp.detail();
+    EXPECT_TRUE(resp.compose_hash_allowed());
+    req.set_compose_hash(c1);
+    grpc::ClientContext ctx2;
+    ASSERT_TRUE(stub_->VerifyComposeHashTransaction(&ctx2, req, &resp).ok());
+    EXPECT_FALSE(resp.verified());
+    EXPECT_EQ(resp.failure(), pb::VERIFICATION_FAILURE_HASH_MISMATCH);
+  }
+  {
+    auto req = AppWrite<pb::RemoveComposeHashRequest>(app, *owner_);
+    req.set_compose_hash(c1);
+    pb::RemoveComposeHashResponse resp;
+    EXPECT_RPC_OK(stub_->RemoveComposeHash(&ctx_, req, &resp));
+  }
+  {
+    auto req = AppWrite<pb::AddDeviceRequest>(app, *owner_);
+    req.set_device_id(d2);
+    pb::AddDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->AddDevice(&ctx_, req, &resp));
+  }
+  {
+    auto req = AppWrite<pb::RemoveDeviceRequest>(app, *owner_);
+    req.set_device_id(d1);
+    pb::RemoveDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->RemoveDevice(&ctx_, req, &resp));
+  }
+  p = Check(app, {c1, c2}, {d1, d2});
+  EXPECT_THAT(p.compose_hash_allowed(), ::testing::ElementsAre(false, true));
+  EXPECT_THAT(p.device_id_allowed(), ::testing::ElementsAre(false, true));
+
+  // IsAppAllowed reasons.
+  EXPECT_TRUE(Allowed(app, c2, d2).is_allowed());
+  pb::IsAppAllowedResponse denied = Allowed(app, c1, d2);
+  EXPECT_FALSE(denied.is_allowed());
+  EXPECT_EQ(denied.reason(), "Compose hash not allowed");
+  denied = Allowed(app, c2, d1);
+  EXPECT_FALSE(denied.is_allowed());
+  EXPECT_EQ(denied.reason(), "Device not allowed");
+
+  // Allow any device.
+  {
+    auto req = AppWrite<pb::SetAllowAnyDeviceRequest>(app, *owner_);
+    req.set_allow_any_device(true);
+    pb::SetAllowAnyDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->SetAllowAnyDevice(&ctx_, req, &resp));
+  }
+  {
+    pb::CheckDeviceAllowedRequest req;
+    req.set_chain_id(kChainId);
+    req.set_app_id(app);
+    req.set_device_id(d1);
+    pb::CheckDeviceAllowedResponse resp;
+    EXPECT_RPC_OK(stub_->CheckDeviceAllowed(&ctx_, req, &resp));
+    EXPECT_TRUE(resp.allowed());
+    EXPECT_TRUE(resp.allow_any_device());
+    EXPECT_FALSE(resp.device_listed());
+  }
+  EXPECT_TRUE(Allowed(app, c2, d1).is_allowed());
+
+  // Disable upgrades.
+  {
+    auto req = AppWrite<pb::DisableUpgradesRequest>(app, *owner_);
+    pb::DisableUpgradesResponse resp;
+    EXPECT_RPC_OK(stub_->DisableUpgrades(&ctx_, req, &resp));
+  }
+  EXPECT_TRUE(GetApp(app).upgrades_disabled());
+
+  // Two-step ownership transfer: only the pending owner may accept.
+  {
+    pb::TransferOwnershipRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = Wait();
+    req.set_contract(app);
+    req.set_new_owner(Raw(*other_));
+    pb::TransferOwnershipResponse resp;
+    EXPECT_RPC_OK(stub_->TransferOwnership(&ctx_, req, &resp));
+  }
+  EXPECT_EQ(GetApp(app).pending_owner(), Raw(*other_));
+  {
+    pb::AcceptOwnershipRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = Wait();
+    req.set_contract(app);
+    pb::AcceptOwnershipResponse resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = stub_->AcceptOwnership(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(ReasonOf(s), "NOT_OWNER");
+    EXPECT_THAT(s.error_message(), HasSubstr(ToChecksumAddress(*other_)));
+    req.set_from(Raw(*other_));
+    grpc::ClientContext ctx2;
+    s = stub_->AcceptOwnership(&ctx2, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  got = GetApp(app);
+  EXPECT_EQ(got.owner(), Raw(*other_));
+  EXPECT_TRUE(got.pending_owner().empty());
+}
+
+TEST_F(RegistryServiceTest, AWriteByANonOwnerIsRefusedBeforeAnythingIsSent) {
+  const std::string app = DeployApp(H("nonowner-c"), H("nonowner-d"));
+  const uint64_t nonce_before = NonceOf(*other_);
+  auto req = AppWrite<pb::AddComposeHashRequest>(app, *other_);
+  req.set_compose_hash(H("intruder"));
+  pb::AddComposeHashResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->AddComposeHash(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "NOT_OWNER");
+  EXPECT_THAT(s.error_message(), HasSubstr(ToChecksumAddress(*owner_)));
+  EXPECT_EQ(NonceOf(*other_), nonce_before);
+  EXPECT_FALSE(resp.has_transaction());
+}
+
+TEST_F(RegistryServiceTest, AShortHashIsRejectedNamingTheFieldAndNeverPadded) {
+  const std::string app = DeployApp(H("short-c"), H("short-d"));
+  auto req = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
+  req.set_compose_hash(H("x").substr(0, 31));
+  pb::AddComposeHashResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->AddComposeHash(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(s), "INVALID_FIELD");
+  EXPECT_THAT(s.error_message(), HasSubstr("compose_hash: must be exactly 32 bytes, got 31"));
+
+  pb::CheckPrerequisitesRequest check;
+  check.set_chain_id(kChainId);
+  check.set_app_id(app);
+  check.add_compose_hashes(H("ok"));
+  check.add_compose_hashes(std::string(33, 'x'));
+  pb::CheckPrerequisitesResponse check_resp;
+  grpc::ClientContext ctx2;
+  s = stub_->CheckPrerequisites(&ctx2, check, &check_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(s), "INVALID_FIELD");
+  EXPECT_THAT(s.error_message(), HasSubstr("compose_hashes[1]"));
+
+  pb::GetAppRequest get;
+  get.set_chain_id(kChainId);
+  get.set_app_id(app.substr(0, 19));
+  pb::GetAppResponse get_resp;
+  grpc::ClientContext ctx3;
+  s = stub_->GetApp(&ctx3, get, &get_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(s), "INVALID_FIELD");
+  EXPECT_THAT(s.error_message(), HasSubstr("app_id"));
+}
+
+TEST_F(RegistryServiceTest, AnUnknownChainIsRejected) {
+  pb::GetAppRequest req;
+  req.set_chain_id(999);
+  req.set_app_id(std::string(20, '\x01'));
+  pb::GetAppResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->GetApp(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(s), "UNKNOWN_CHAIN");
+  EXPECT_THAT(s.error_message(), HasSubstr("chain 999 is not served here (served: 31337)"));
+}
+
+TEST_F(RegistryServiceTest, AWriteFromAnAddressWithoutKeyIsAnUnknownSigner) {
+  auto req = AppWrite<pb::AddComposeHashRequest>(std::string(20, '\x01'),
+                                                 *ParseAddress(kAccount2));
+  req.set_compose_hash(H("x"));
+  pb::AddComposeHashResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->AddComposeHash(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(s), "UNKNOWN_SIGNER");
+}
+
+TEST_F(RegistryServiceTest, ARevertAtEstimationIsExecutionReverted) {
+  pb::DeployAppRequest req;
+  req.set_chain_id(kChainId);
+  req.set_from(Raw(*owner_));
+  *req.mutable_options() = Wait();
+  req.set_owner(std::string(20, '\0'));  // DstackApp.initialize: "invalid owner address"
+  pb::DeployAppResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->DeployApp(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(ReasonOf(s), "EXECUTION_REVERTED");
+  EXPECT_THAT(s.error_message(), HasSubstr("Invalid owner address"));
+}
+
+TEST_F(RegistryServiceTest, WatchPolicyEventsStreamsEachChangeUntilCancelled) {
+  const std::string c1 = H("watch-c1"), c2 = H("watch-c2"), d2 = H("watch-d2");
+  const std::string app = DeployApp(c1, H("watch-d1"));
+  auto head = anvil_->Rpc("eth_blockNumber", json::array());
+  ASSERT_TRUE(head.ok());
+  const uint64_t from = std::stoull(head->get<std::string>(), nullptr, 16) + 1;
+
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  pb::WatchPolicyEventsRequest req;
+  req.set_chain_id(kChainId);
+  req.add_contracts(app);
+  req.set_from_block(from);
+  auto reader = stub_->WatchPolicyEvents(&ctx, req);
+
+  {
+    auto w = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
+    w.set_compose_hash(c2);
+    pb::AddComposeHashResponse resp;
+    EXPECT_RPC_OK(stub_->AddComposeHash(&ctx_, w, &resp));
+  }
+  {
+    auto w = AppWrite<pb::AddDeviceRequest>(app, *owner_);
+    w.set_device_id(d2);
+    pb::AddDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->AddDevice(&ctx_, w, &resp));
+  }
+  {
+    auto w = AppWrite<pb::RemoveComposeHashRequest>(app, *owner_);
+    w.set_compose_hash(c1);
+    pb::RemoveComposeHashResponse resp;
+    EXPECT_RPC_OK(stub_->RemoveComposeHash(&ctx_, w, &resp));
+  }
+  {
+    auto w = AppWrite<pb::SetAllowAnyDeviceRequest>(app, *owner_);
+    w.set_allow_any_device(true);
+    pb::SetAllowAnyDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->SetAllowAnyDevice(&ctx_, w, &resp));
+  }
+
+  std::vector<pb::WatchPolicyEventsResponse> events;
+  pb::WatchPolicyEventsResponse e;
+  while (events.size() < 4 && reader->Read(&e)) events.push_back(e);
+  ctx.TryCancel();
+  grpc::Status end = reader->Finish();
+  EXPECT_EQ(end.error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0].compose_hash_added(), c2);
+  EXPECT_EQ(events[1].device_added(), d2);
+  EXPECT_EQ(events[2].compose_hash_removed(), c1);
+  EXPECT_TRUE(events[3].allow_any_device_set());
+  for (const auto& ev : events) {
+    EXPECT_EQ(ev.chain_id(), kChainId);
+    EXPECT_EQ(ev.contract(), app);
+    EXPECT_GE(ev.block_number(), from);
+    EXPECT_EQ(ev.tx_hash().size(), 32u);
+    EXPECT_FALSE(ev.removed());
+  }
+}
+
+TEST_F(RegistryServiceTest, GetTransactionReportsPendingConfirmedAndUnknownTransactions) {
+  const std::string app = DeployApp(H("gt-c"), H("gt-d"));
+  // Not waited for and not mined (automine off): PENDING.
+  ASSERT_TRUE(anvil_->Rpc("evm_setAutomine", json::array({false})).ok());
+  auto req = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
+  req.clear_options();
+  req.set_compose_hash(H("gt-c2"));
+  pb::AddComposeHashResponse sent;
+  EXPECT_RPC_OK(stub_->AddComposeHash(&ctx_, req, &sent));
+  EXPECT_EQ(sent.transaction().tx_hash().size(), 32u);
+  EXPECT_EQ(sent.transaction().from(), Raw(*owner_));
+  EXPECT_EQ(sent.transaction().to(), app);
+  EXPECT_EQ(sent.transaction().state(), pb::TRANSACTION_STATE_PENDING);
+  EXPECT_FALSE(sent.transaction().final());
+
+  pb::GetTransactionRequest get;
+  get.set_chain_id(kChainId);
+  get.set_tx_hash(sent.transaction().tx_hash());
+  get.set_confirmations(2);
+  pb::GetTransactionResponse got;
+  EXPECT_RPC_OK(stub_->GetTransaction(&ctx_, get, &got));
+  EXPECT_EQ(got.transaction().state(), pb::TRANSACTION_STATE_PENDING);
+
+  // Mined: CONFIRMED at depth 1, not final until 2 deep.
+  ASSERT_TRUE(anvil_->Rpc("evm_mine", json::array()).ok());
+  EXPECT_RPC_OK(stub_->GetTransaction(&ctx_, get, &got));
+  EXPECT_EQ(got.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+  EXPECT_EQ(got.transaction().confirmations(), 1u);
+  EXPECT_FALSE(got.transaction().final());
+  ASSERT_TRUE(anvil_->Rpc("evm_mine", json::array()).ok());
+  EXPECT_RPC_OK(stub_->GetTransaction(&ctx_, get, &got));
+  EXPECT_EQ(got.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+  EXPECT_EQ(got.transaction().confirmations(), 2u);
+  EXPECT_GT(got.transaction().block_number(), 0u);
+  EXPECT_TRUE(got.transaction().final());
+  ASSERT_TRUE(anvil_->Rpc("evm_setAutomine", json::array({true})).ok());
+
+  // A transaction the server never sent: read from the chain.
+  get.set_confirmations(1);
+  auto tx = anvil_->Rpc("eth_sendTransaction",
+                        json::array({{{"from", kAccount2}, {"to", kAccount2}, {"value", "0x1"}}}));
+  ASSERT_TRUE(tx.ok()) << tx.status();
+  get.set_tx_hash(Raw(*HexDecode(tx->get<std::string>())));
+  EXPECT_RPC_OK(stub_->GetTransaction(&ctx_, get, &got));
+  EXPECT_EQ(got.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+  EXPECT_TRUE(got.transaction().final());
+  EXPECT_EQ(got.transaction().from(), Raw(*ParseAddress(kAccount2)));
+
+  // Unknown everywhere.
+  get.set_tx_hash(H("no such transaction"));
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->GetTransaction(&ctx, get, &got);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(ReasonOf(s), "TRANSACTION_NOT_FOUND");
+}
+
+TEST_F(RegistryServiceTest, KmsInfoAndAllowlistsAreRead) {
+  pb::GetKmsInfoRequest req;
+  req.set_chain_id(kChainId);
+  pb::GetKmsInfoResponse resp;
+  EXPECT_RPC_OK(stub_->GetKmsInfo(&ctx_, req, &resp));
+  EXPECT_EQ(resp.kms_contract(), Raw(net_->kms));
+  EXPECT_EQ(resp.owner(), Raw(net_->deployer));
+  EXPECT_EQ(resp.app_implementation(), Raw(net_->app_implementation));
+
+  pb::CheckKmsAllowlistsRequest check;
+  check.set_chain_id(kChainId);
+  check.add_os_image_hashes(Raw(net_->os_image_hash));
+  check.add_os_image_hashes(H("not an image"));
+  pb::CheckKmsAllowlistsResponse allow;
+  EXPECT_RPC_OK(stub_->CheckKmsAllowlists(&ctx_, check, &allow));
+  EXPECT_THAT(allow.os_image_hash_allowed(), ::testing::ElementsAre(true, false));
+}
+
+TEST_F(RegistryServiceTest, PrepareAndSubmitAreUnimplementedForNow) {
+  pb::PrepareTransactionRequest req;
+  pb::PrepareTransactionResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->PrepareTransaction(&ctx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+TEST_F(RegistryServiceTest, MetricsCountRegistryMethods) {
+  pb::GetKmsInfoRequest req;
+  req.set_chain_id(kChainId);
+  pb::GetKmsInfoResponse resp;
+  EXPECT_RPC_OK(stub_->GetKmsInfo(&ctx_, req, &resp));
+  const std::string text = Scrape(server_->metrics_port());
+  EXPECT_THAT(text, HasSubstr("chainkms_rpc_requests_total{"));
+  EXPECT_THAT(text, HasSubstr("Registry/GetKmsInfo"));
+  EXPECT_THAT(text, HasSubstr("chainkms_transactions_total"));
+}
+
+TEST(RegistryConfigTest, AChainSpecListParsesIdsUrlsAndKms) {
+  auto chains = ParseChainSpecs(
+      "31337=http://127.0.0.1:8545,http://backup:8545;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3 "
+      "8453=https://mainnet.base.org;kms=0x5fbdb2315678afecb367f032d93f642f64180aa3");
+  ASSERT_TRUE(chains.ok()) << chains.status();
+  ASSERT_EQ(chains->size(), 2u);
+  EXPECT_EQ((*chains)[0].chain_id, 31337u);
+  EXPECT_THAT((*chains)[0].rpc_urls,
+              ::testing::ElementsAre("http://127.0.0.1:8545", "http://backup:8545"));
+  EXPECT_EQ((*chains)[1].chain_id, 8453u);
+}
+
+TEST(RegistryConfigTest, BadChainSpecsAreRejectedWithoutEchoingUrls) {
+  EXPECT_EQ(ParseChainSpecs("").status().code(), absl::StatusCode::kInvalidArgument);
+  auto no_kms = ParseChainSpecs("1=https://key@rpc.example");
+  EXPECT_THAT(no_kms.status().message(), HasSubstr("missing ;kms="));
+  EXPECT_THAT(std::string(no_kms.status().message()), ::testing::Not(HasSubstr("key@")));
+  EXPECT_THAT(ParseChainSpecs("x=http://a;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3").status().message(),
+              HasSubstr("not a positive integer"));
+  EXPECT_THAT(ParseChainSpecs("1=http://a;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3 "
+                              "1=http://b;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3")
+                  .status()
+                  .message(),
+              HasSubstr("listed twice"));
+  EXPECT_THAT(ParseChainSpecs("1=ftp://a;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3").status().message(),
+              HasSubstr("http://"));
+}
+
+TEST(RegistryConfigTest, TheDevKeyComesFromTheNamedVariableAndABadOneIsRefused) {
+  Config config;
+  config.dev_private_key_env = "DEV_KEY";
+  auto signers = LoadSigners(config, [](const std::string& name) -> std::optional<std::string> {
+    if (name == "DEV_KEY") return std::string(kKey1);
+    return std::nullopt;
+  });
+  ASSERT_TRUE(signers.ok()) << signers.status();
+  EXPECT_NE((*signers)->Find(SignerFor(kKey1)->address()), nullptr);
+  auto bad = LoadSigners(config, [](const std::string&) { return std::optional<std::string>("zz"); });
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("zz")));
+}
+
+}  // namespace
+}  // namespace chainkms::registry
