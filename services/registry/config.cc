@@ -89,6 +89,10 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
                   "<chain id>=<rpc url>[,<rpc url>...];kms=<DstackKms address>");
   flags.AddString("keystore-dir", &config->keystore_dir, "",
                   "directory of Ethereum V3 keystores used to sign writes");
+  flags.AddString("keystore-password-file", &config->keystore_password_file, "",
+                  "file whose first line is the password of the keystores");
+  flags.AddString("keystore-password-env", &config->keystore_password_env, "",
+                  "name of an environment variable holding the password of the keystores");
   flags.AddString("dev-private-key-env", &config->dev_private_key_env, "",
                   "LOCAL USE ONLY: name of an environment variable holding a raw hex private key");
 }

@@ -36,6 +36,8 @@ struct Config {
   std::string chain_specs;  // raw --chain value
   std::vector<ChainConfig> chains;
   std::string keystore_dir;
+  std::string keystore_password_file;  // first line is the password
+  std::string keystore_password_env;   // name of the variable holding the password
   std::string dev_private_key_env;  // name of an env var holding a raw hex key (local use only)
 };
 

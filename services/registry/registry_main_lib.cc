@@ -15,46 +15,57 @@
 #include "lib/eth/address.h"
 #include "lib/server/server.h"
 #include "services/registry/registry_service.h"
+#include "services/registry/signers.h"
 
 namespace chainkms::registry {
 
-absl::StatusOr<std::shared_ptr<StaticSignerRegistry>> LoadSigners(const Config& config,
-                                                                   const server::EnvLookup& env) {
-  auto signers = std::make_shared<StaticSignerRegistry>();
+namespace {
+
+// The keys of a SignerSet, as the service looks them up.
+class SignerSetRegistry final : public SignerRegistry {
+ public:
+  explicit SignerSetRegistry(SignerSet set) : set_(std::move(set)) {}
+  std::shared_ptr<Signer> Find(const Address& address) const override {
+    absl::StatusOr<std::shared_ptr<Signer>> s = set_.Find(address);
+    return s.ok() ? *s : nullptr;
+  }
+  std::vector<Address> Addresses() const override { return set_.Addresses(); }
+
+ private:
+  SignerSet set_;  // read-only once loaded
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<SignerRegistry>> LoadSigners(const Config& config,
+                                                            std::ostream* warnings) {
+  SignerSet set;
   if (!config.keystore_dir.empty()) {
-    return absl::UnimplementedError(
-        "--keystore-dir: keystore loading is not available in this build yet (CHAINKMS_KEYSTORE_DIR)");
+    if (config.keystore_password_file.empty() == config.keystore_password_env.empty()) {
+      return absl::InvalidArgumentError(
+          "--keystore-dir needs exactly one of --keystore-password-file and "
+          "--keystore-password-env");
+    }
+    KeystorePassword password = config.keystore_password_file.empty()
+                                    ? KeystorePassword::FromEnv(config.keystore_password_env)
+                                    : KeystorePassword::FromFile(config.keystore_password_file);
+    RETURN_IF_ERROR(set.LoadKeystoreDir(config.keystore_dir, password));
   }
   if (!config.dev_private_key_env.empty()) {
-    std::optional<std::string> value = env(config.dev_private_key_env);
-    if (!value.has_value() || value->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("--dev-private-key-env: environment variable ",
-                                                     config.dev_private_key_env, " is not set"));
-    }
-    std::string hex(absl::StripAsciiWhitespace(*value));
-    absl::StatusOr<Bytes> raw = HexDecode(hex);
-    std::fill(hex.begin(), hex.end(), '\0');
-    if (!raw.ok() || raw->size() != 32) {
-      return absl::InvalidArgumentError(absl::StrCat("--dev-private-key-env: ", config.dev_private_key_env,
-                                                     " must hold 32 bytes of hex"));
-    }
-    absl::StatusOr<Secp256k1PrivateKey> key = Secp256k1PrivateKey::FromBytes(*raw);
-    std::fill(raw->begin(), raw->end(), 0);
-    if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("--dev-private-key-env: ", config.dev_private_key_env,
-                                                     " is not a valid secp256k1 key"));
-    }
-    auto signer = std::make_shared<LocalKeySigner>(std::move(*key));
-    std::cerr << "WARNING: signing with a raw private key from $" << config.dev_private_key_env
-              << " (address " << ToChecksumAddress(signer->address())
-              << "). This is for local development only; use --keystore-dir in production.\n";
-    signers->Add(std::move(signer));
+    RETURN_IF_ERROR(set.AddRawKeyFromEnv(config.dev_private_key_env, warnings));
   }
-  return signers;
+  return std::make_shared<SignerSetRegistry>(std::move(set));
 }
 
 absl::Status Run(const Config& config) {
-  ASSIGN_OR_RETURN(std::shared_ptr<StaticSignerRegistry> signers, LoadSigners(config));
+  ASSIGN_OR_RETURN(std::shared_ptr<SignerRegistry> signers, LoadSigners(config));
+  if (signers->Addresses().empty()) {
+    std::cerr << "chainkms-registry: no signing key loaded; writes answer UNKNOWN_SIGNER "
+                 "(PrepareTransaction / SubmitSignedTransaction still work)\n";
+  }
+  for (const Address& a : signers->Addresses()) {
+    std::cerr << "chainkms-registry: signer " << ToChecksumAddress(a) << "\n";
+  }
   std::vector<std::unique_ptr<ChainBackend>> chains;
   for (const ChainConfig& c : config.chains) {
     ASSIGN_OR_RETURN(std::unique_ptr<ChainBackend> chain, ConnectChain(c));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <ostream>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -13,10 +14,12 @@
 
 namespace chainkms::registry {
 
-// The signing keys named by the config. --dev-private-key-env NAME loads a raw hex key from the
-// environment variable NAME, with a loud warning (local use only). The key is never logged.
-absl::StatusOr<std::shared_ptr<StaticSignerRegistry>> LoadSigners(
-    const Config& config, const server::EnvLookup& env = server::ProcessEnv());
+// The signing keys named by the config (SignerSet): V3 keystores from --keystore-dir with the
+// password from --keystore-password-file or --keystore-password-env, and/or a raw hex key from
+// the environment variable named by --dev-private-key-env (warning to `warnings`, stderr when
+// null; local use only). Keys and passwords never appear in logs or errors.
+absl::StatusOr<std::shared_ptr<SignerRegistry>> LoadSigners(const Config& config,
+                                                            std::ostream* warnings = nullptr);
 
 // Connects every chain (chain id checked against each endpoint), loads the signers and serves
 // until SIGTERM/SIGINT.

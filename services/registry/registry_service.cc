@@ -22,6 +22,8 @@
 #include "lib/jsonrpc/errors.h"
 #include "lib/jsonrpc/failover.h"
 #include "lib/server/status.h"
+#include "services/registry/prepare.h"
+#include "services/registry/submit.h"
 
 namespace chainkms::registry {
 namespace {
@@ -695,22 +697,278 @@ grpc::Status RegistryService::VerifyComposeHashTransaction(
   CHAINKMS_HANDLE({ return DoVerify(*req, resp); });
 }
 
-grpc::Status RegistryService::PrepareTransaction(Ctx*, const pb::PrepareTransactionRequest*,
-                                                 pb::PrepareTransactionResponse*) {
-  CHAINKMS_HANDLE({
-    return absl::UnimplementedError(
-        "PrepareTransaction is not available in this build yet (unsigned transactions, Safe and "
-        "timelock calldata land with the signers/prepare module)");
-  });
+namespace {
+
+// One PolicyAction as a contract call. `f` prefixes field names in errors ("actions[0]").
+absl::StatusOr<PreparedCall> ToCall(const pb::PolicyAction& a, const std::string& f,
+                                    const Address& kms, const std::optional<Address>& from) {
+  auto app_hash = [&](const pb::ComposeHashCall& c, const char* name, Bytes (*build)(const Hash32&),
+                      std::string_view sig) -> absl::StatusOr<PreparedCall> {
+    ASSIGN_OR_RETURN(Address app, ToAddress(c.app_id(), absl::StrCat(f, ".", name, ".app_id")));
+    ASSIGN_OR_RETURN(Hash32 h, ToHash(c.compose_hash(), absl::StrCat(f, ".", name, ".compose_hash")));
+    return PreparedCall{.to = app, .data = build(h), .function_signature = std::string(sig)};
+  };
+  auto app_device = [&](const pb::DeviceCall& c, const char* name, Bytes (*build)(const Hash32&),
+                        std::string_view sig) -> absl::StatusOr<PreparedCall> {
+    ASSIGN_OR_RETURN(Address app, ToAddress(c.app_id(), absl::StrCat(f, ".", name, ".app_id")));
+    ASSIGN_OR_RETURN(Hash32 d, ToHash(c.device_id(), absl::StrCat(f, ".", name, ".device_id")));
+    return PreparedCall{.to = app, .data = build(d), .function_signature = std::string(sig)};
+  };
+  auto kms_entry = [&](const pb::KmsEntryCall& c, const char* name, Bytes (*build)(const Hash32&),
+                       std::string_view sig) -> absl::StatusOr<PreparedCall> {
+    ASSIGN_OR_RETURN(Hash32 v, ToHash(c.value(), absl::StrCat(f, ".", name, ".value")));
+    return PreparedCall{.to = kms, .data = build(v), .function_signature = std::string(sig)};
+  };
+  using A = pb::PolicyAction;
+  switch (a.action_case()) {
+    case A::kAddComposeHash:
+      return app_hash(a.add_compose_hash(), "add_compose_hash", dstack_app::AddComposeHash, sig::kAddComposeHash);
+    case A::kRemoveComposeHash:
+      return app_hash(a.remove_compose_hash(), "remove_compose_hash", dstack_app::RemoveComposeHash,
+                      sig::kRemoveComposeHash);
+    case A::kAddDevice:
+      return app_device(a.add_device(), "add_device", dstack_app::AddDevice, sig::kAddDevice);
+    case A::kRemoveDevice:
+      return app_device(a.remove_device(), "remove_device", dstack_app::RemoveDevice, sig::kRemoveDevice);
+    case A::kSetAllowAnyDevice: {
+      ASSIGN_OR_RETURN(Address app, ToAddress(a.set_allow_any_device().app_id(),
+                                              absl::StrCat(f, ".set_allow_any_device.app_id")));
+      return PreparedCall{.to = app, .data = dstack_app::SetAllowAnyDevice(a.set_allow_any_device().value()),
+                          .function_signature = std::string(sig::kSetAllowAnyDevice)};
+    }
+    case A::kSetRequireTcbUpToDate: {
+      ASSIGN_OR_RETURN(Address app, ToAddress(a.set_require_tcb_up_to_date().app_id(),
+                                              absl::StrCat(f, ".set_require_tcb_up_to_date.app_id")));
+      return PreparedCall{.to = app,
+                          .data = dstack_app::SetRequireTcbUpToDate(a.set_require_tcb_up_to_date().value()),
+                          .function_signature = std::string(sig::kSetRequireTcbUpToDate)};
+    }
+    case A::kDisableUpgrades: {
+      ASSIGN_OR_RETURN(Address c, ToAddress(a.disable_upgrades().contract(),
+                                            absl::StrCat(f, ".disable_upgrades.contract")));
+      return PreparedCall{.to = c, .data = dstack_app::DisableUpgrades(),
+                          .function_signature = std::string(sig::kDisableUpgrades)};
+    }
+    case A::kTransferOwnership: {
+      ASSIGN_OR_RETURN(Address c, ToAddress(a.transfer_ownership().contract(),
+                                            absl::StrCat(f, ".transfer_ownership.contract")));
+      ASSIGN_OR_RETURN(Address o, ToAddress(a.transfer_ownership().new_owner(),
+                                            absl::StrCat(f, ".transfer_ownership.new_owner")));
+      return PreparedCall{.to = c, .data = ownable::TransferOwnership(o),
+                          .function_signature = std::string(sig::kTransferOwnership)};
+    }
+    case A::kAcceptOwnership: {
+      ASSIGN_OR_RETURN(Address c, ToAddress(a.accept_ownership().contract(),
+                                            absl::StrCat(f, ".accept_ownership.contract")));
+      return PreparedCall{.to = c, .data = ownable::AcceptOwnership(),
+                          .function_signature = std::string(sig::kAcceptOwnership)};
+    }
+    case A::kDeployApp: {
+      const pb::DeployAppCall& d = a.deploy_app();
+      AppPolicyInit init{.disable_upgrades = d.disable_upgrades(),
+                         .require_tcb_up_to_date = d.require_tcb_up_to_date(),
+                         .allow_any_device = d.allow_any_device()};
+      if (!d.owner().empty()) {
+        ASSIGN_OR_RETURN(init.owner, ToAddress(d.owner(), absl::StrCat(f, ".deploy_app.owner")));
+      } else if (from.has_value()) {
+        init.owner = *from;
+      } else {
+        return InvalidField(absl::StrCat(f, ".deploy_app.owner"), "required when `from` is not set");
+      }
+      ASSIGN_OR_RETURN(init.device_id, OptionalHash(d.initial_device_id(),
+                                                    absl::StrCat(f, ".deploy_app.initial_device_id")));
+      ASSIGN_OR_RETURN(init.compose_hash, OptionalHash(d.initial_compose_hash(),
+                                                       absl::StrCat(f, ".deploy_app.initial_compose_hash")));
+      return PreparedCall{.to = kms, .data = dstack_kms::DeployAndRegisterApp(init),
+                          .function_signature = std::string(sig::kDeployAndRegisterApp)};
+    }
+    case A::kRegisterApp: {
+      ASSIGN_OR_RETURN(Address app, ToAddress(a.register_app().contract(),
+                                              absl::StrCat(f, ".register_app.contract")));
+      return PreparedCall{.to = kms, .data = dstack_kms::RegisterApp(app),
+                          .function_signature = std::string(sig::kRegisterApp)};
+    }
+    case A::kAddOsImageHash:
+      return kms_entry(a.add_os_image_hash(), "add_os_image_hash", dstack_kms::AddOsImageHash, sig::kAddOsImageHash);
+    case A::kRemoveOsImageHash:
+      return kms_entry(a.remove_os_image_hash(), "remove_os_image_hash", dstack_kms::RemoveOsImageHash,
+                       sig::kRemoveOsImageHash);
+    case A::kAddKmsAggregatedMr:
+      return kms_entry(a.add_kms_aggregated_mr(), "add_kms_aggregated_mr", dstack_kms::AddKmsAggregatedMr,
+                       sig::kAddKmsAggregatedMr);
+    case A::kRemoveKmsAggregatedMr:
+      return kms_entry(a.remove_kms_aggregated_mr(), "remove_kms_aggregated_mr",
+                       dstack_kms::RemoveKmsAggregatedMr, sig::kRemoveKmsAggregatedMr);
+    case A::kAddKmsDevice:
+      return kms_entry(a.add_kms_device(), "add_kms_device", dstack_kms::AddKmsDevice, sig::kAddKmsDevice);
+    case A::kRemoveKmsDevice:
+      return kms_entry(a.remove_kms_device(), "remove_kms_device", dstack_kms::RemoveKmsDevice,
+                       sig::kRemoveKmsDevice);
+    case A::kSetKmsInfo: {
+      const pb::KmsInfo& k = a.set_kms_info();
+      auto b = [](const std::string& v) { return Bytes(v.begin(), v.end()); };
+      return PreparedCall{.to = kms,
+                          .data = dstack_kms::SetKmsInfo(::chainkms::KmsInfo{
+                              .k256_pubkey = b(k.k256_pubkey()), .ca_pubkey = b(k.ca_pubkey()),
+                              .quote = b(k.quote()), .eventlog = b(k.eventlog())}),
+                          .function_signature = std::string(sig::kSetKmsInfo)};
+    }
+    case A::kSetAppImplementation: {
+      ASSIGN_OR_RETURN(Address impl, ToAddress(a.set_app_implementation().address(),
+                                               absl::StrCat(f, ".set_app_implementation.address")));
+      return PreparedCall{.to = kms, .data = dstack_kms::SetAppImplementation(impl),
+                          .function_signature = std::string(sig::kSetAppImplementation)};
+    }
+    case A::kSetGatewayAppId:
+      if (a.set_gateway_app_id().empty()) {
+        return InvalidField(absl::StrCat(f, ".set_gateway_app_id"), "must not be empty");
+      }
+      return PreparedCall{.to = kms, .data = dstack_kms::SetGatewayAppId(a.set_gateway_app_id()),
+                          .function_signature = std::string(sig::kSetGatewayAppId)};
+    case A::ACTION_NOT_SET: break;
+  }
+  return InvalidField(f, "no action set");
 }
 
-grpc::Status RegistryService::SubmitSignedTransaction(Ctx*, const pb::SubmitSignedTransactionRequest*,
-                                                      pb::SubmitSignedTransactionResponse*) {
-  CHAINKMS_HANDLE({
-    return absl::UnimplementedError(
-        "SubmitSignedTransaction is not available in this build yet (it lands with the submit "
-        "module)");
-  });
+}  // namespace
+
+absl::Status RegistryService::DoPrepare(const pb::PrepareTransactionRequest& req,
+                                        pb::PrepareTransactionResponse* resp) {
+  std::optional<Address> from, safe;
+  if (!req.from().empty()) {
+    ASSIGN_OR_RETURN(from, ToAddress(req.from(), "from"));
+  }
+  if (!req.safe().empty()) {
+    ASSIGN_OR_RETURN(safe, ToAddress(req.safe(), "safe"));
+  }
+  std::optional<TimelockParams> timelock;
+  if (req.has_timelock()) {
+    TimelockParams t;
+    ASSIGN_OR_RETURN(t.timelock, ToAddress(req.timelock().timelock(), "timelock.timelock"));
+    t.delay_seconds = req.timelock().delay_seconds();
+    ASSIGN_OR_RETURN(t.salt, OptionalHash(req.timelock().salt(), "timelock.salt"));
+    ASSIGN_OR_RETURN(t.predecessor, OptionalHash(req.timelock().predecessor(), "timelock.predecessor"));
+    timelock = t;
+  }
+  if (req.actions_size() == 0) return InvalidField("actions", "at least one action is required");
+  if (static_cast<size_t>(req.actions_size()) > ChainReader::kMaxItems) {
+    return InvalidField("actions", absl::StrCat("at most ", ChainReader::kMaxItems, " actions"));
+  }
+  ASSIGN_OR_RETURN(ChainBackend * chain, Chain(req.chain_id()));
+  PrepareInput in{.chain_id = chain->chain_id};
+  for (int i = 0; i < req.actions_size(); ++i) {
+    ASSIGN_OR_RETURN(PreparedCall call, ToCall(req.actions(i), absl::StrCat("actions[", i, "]"), chain->kms, from));
+    in.calls.push_back(std::move(call));
+  }
+  // Suggestions for the direct sender (or the Safe, which executes the calls itself).
+  const std::optional<Address> sender = safe.has_value() ? safe : from;
+  ASSIGN_OR_RETURN(TxFees fees, chain->txm->SuggestFees());
+  uint64_t nonce = 0;
+  if (sender.has_value()) {
+    ASSIGN_OR_RETURN(nonce, eth_rpc::GetTransactionCount(*chain->rpc, *sender, BlockTag::Pending()));
+  } else {
+    resp->add_warnings("no `from`: nonces are 0 and gas is not estimated");
+  }
+  for (size_t i = 0; i < in.calls.size(); ++i) {
+    TxSuggestion s{.nonce = nonce + i, .gas_limit = 0, .fees = fees};
+    if (sender.has_value()) {
+      absl::StatusOr<uint64_t> gas = eth_rpc::EstimateGas(
+          *chain->rpc, CallRequest{.from = *sender, .to = in.calls[i].to, .data = in.calls[i].data});
+      if (gas.ok()) {
+        s.gas_limit = *gas + *gas / 5;
+      } else if (absl::IsUnavailable(gas.status())) {
+        return gas.status();
+      } else {
+        resp->add_warnings(absl::StrCat("actions[", i, "]: gas not estimated (",
+                                        std::string(gas.status().message()),
+                                        "); it may depend on an earlier action or another sender"));
+      }
+    }
+    in.suggestions.push_back(s);
+  }
+  in.safe_batch.safe = safe;
+  in.safe_batch.owner = from;
+  in.safe_batch.created_at_ms = absl::ToUnixMillis(absl::Now());
+  in.timelock = timelock;
+  ASSIGN_OR_RETURN(PrepareOutput out, Prepare(in));
+  for (const UnsignedTx& tx : out.transactions) {
+    pb::UnsignedTransaction* t = resp->add_transactions();
+    t->set_chain_id(tx.chain_id);
+    t->set_to(Raw(tx.to));
+    t->set_data(Raw(tx.data));
+    t->set_value_wei(tx.value.ToDecimal());
+    t->set_nonce(tx.nonce);
+    t->set_gas_limit(tx.gas_limit);
+    t->set_max_fee_per_gas_wei(tx.fees.max_fee_per_gas.ToDecimal());
+    t->set_max_priority_fee_per_gas_wei(tx.fees.max_priority_fee_per_gas.ToDecimal());
+    t->set_function_signature(tx.function_signature);
+    t->set_signing_payload(Raw(tx.signing_payload));
+    t->set_signing_hash(Raw(tx.signing_hash));
+  }
+  resp->set_safe_transaction_builder_json(out.safe_transaction_builder_json);
+  if (out.timelock.has_value()) {
+    pb::TimelockCalls* t = resp->mutable_timelock();
+    t->set_timelock(Raw(out.timelock->timelock));
+    t->set_schedule_data(Raw(out.timelock->schedule_data));
+    t->set_execute_data(Raw(out.timelock->execute_data));
+    t->set_operation_id(Raw(out.timelock->operation_id));
+    absl::StatusOr<BlockHeader> head = eth_rpc::GetBlock(*chain->rpc, BlockTag::Latest());
+    if (head.ok()) t->set_ready_at_estimate(head->timestamp + timelock->delay_seconds);
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status RegistryService::PrepareTransaction(Ctx*, const pb::PrepareTransactionRequest* req,
+                                                 pb::PrepareTransactionResponse* resp) {
+  CHAINKMS_HANDLE({ return DoPrepare(*req, resp); });
+}
+
+absl::Status RegistryService::DoSubmit(const pb::SubmitSignedTransactionRequest& req,
+                                       pb::SubmitSignedTransactionResponse* resp) {
+  if (req.signed_transaction().empty()) return InvalidField("signed_transaction", "must not be empty");
+  std::optional<Address> app;
+  if (!req.app_id().empty()) {
+    ASSIGN_OR_RETURN(app, ToAddress(req.app_id(), "app_id"));
+  }
+  ASSIGN_OR_RETURN(ChainBackend * chain, Chain(req.chain_id()));
+  std::vector<Address> targets = {chain->kms};
+  if (app.has_value()) targets.push_back(*app);
+  std::vector<FunctionSelector> app_selectors = AppWriteSelectors();
+  std::vector<FunctionSelector> kms_selectors = KmsWriteSelectors();
+  std::vector<FunctionSelector> all = app_selectors;
+  all.insert(all.end(), kms_selectors.begin(), kms_selectors.end());
+  const ByteView raw = AsBytes(req.signed_transaction());
+  ASSIGN_OR_RETURN(CheckedTransaction checked, CheckSubmittedTransaction(raw, chain->chain_id, targets, all));
+  // The selector must belong to the contract it is sent to.
+  const std::vector<FunctionSelector>& own = checked.to == chain->kms ? kms_selectors : app_selectors;
+  if (std::find(own.begin(), own.end(), checked.selector) == own.end()) {
+    return WithReason(absl::InvalidArgumentError(absl::StrCat(
+                          "signed_transaction: function ", Hex0x(checked.selector.view()),
+                          " is not an allowed write of ", ToChecksumAddress(checked.to))),
+                      "FUNCTION_NOT_ALLOWED");
+  }
+  ASSIGN_OR_RETURN(Hash32 hash, eth_rpc::SendRawTransaction(*chain->rpc, raw));
+  uint32_t confirmations = req.options().confirmations();
+  if (confirmations == 0) confirmations = options_.default_confirmations;
+  if (req.options().wait()) {
+    absl::Duration timeout = req.options().wait_timeout_seconds() > 0
+                                 ? absl::Seconds(req.options().wait_timeout_seconds())
+                                 : options_.default_wait_timeout;
+    absl::StatusOr<Receipt> r = chain->txm->WaitForReceipt(hash, confirmations, timeout);
+    if (!r.ok() && !absl::IsDeadlineExceeded(r.status())) return r.status();
+  }
+  pb::TransactionStatus* st = resp->mutable_transaction();
+  RETURN_IF_ERROR(FillTxStatus(*chain, hash, confirmations, st));
+  if (st->from().empty()) st->set_from(Raw(checked.sender));
+  if (st->to().empty()) st->set_to(Raw(checked.to));
+  st->set_nonce(checked.tx.tx.nonce);
+  if (metrics_ != nullptr) metrics_->RecordTransactionState(StateLabel(st->state()));
+  return absl::OkStatus();
+}
+
+grpc::Status RegistryService::SubmitSignedTransaction(Ctx*, const pb::SubmitSignedTransactionRequest* req,
+                                                      pb::SubmitSignedTransactionResponse* resp) {
+  CHAINKMS_HANDLE({ return DoSubmit(*req, resp); });
 }
 
 absl::Status RegistryService::DoGetTransaction(const pb::GetTransactionRequest& req,

@@ -153,6 +153,10 @@ class RegistryService final : public chainkms::v1::Registry::Service {
                            chainkms::v1::DeployAppResponse* resp);
   absl::Status DoWatch(Ctx* ctx, const chainkms::v1::WatchPolicyEventsRequest& req,
                        grpc::ServerWriter<chainkms::v1::WatchPolicyEventsResponse>* writer);
+  absl::Status DoPrepare(const chainkms::v1::PrepareTransactionRequest& req,
+                         chainkms::v1::PrepareTransactionResponse* resp);
+  absl::Status DoSubmit(const chainkms::v1::SubmitSignedTransactionRequest& req,
+                        chainkms::v1::SubmitSignedTransactionResponse* resp);
   absl::Status DoGetTransaction(const chainkms::v1::GetTransactionRequest& req,
                                 chainkms::v1::GetTransactionResponse* resp);
 

@@ -4,7 +4,9 @@
 
 #include <curl/curl.h>
 
+#include <cstdlib>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +27,8 @@
 #include "lib/crypto/keccak.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/eth/address.h"
+#include "lib/eth/transaction.h"
+#include "lib/common/u256.h"
 #include "lib/jsonrpc/client.h"
 #include "lib/jsonrpc/curl_transport.h"
 #include "lib/server/server.h"
@@ -45,6 +49,8 @@ constexpr uint64_t kChainId = 31337;
 // anvil's well-known accounts 0 (deployer, owner) and 1 (another key the server holds).
 constexpr char kKey0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 constexpr char kKey1[] = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+// anvil account 3: a key the server does not hold (a caller signing for itself).
+constexpr char kKey3[] = "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 // anvil account 2: unlocked in anvil, not loaded in the server.
 constexpr char kAccount2[] = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
@@ -604,12 +610,65 @@ TEST_F(RegistryServiceTest, KmsInfoAndAllowlistsAreRead) {
   EXPECT_THAT(allow.os_image_hash_allowed(), ::testing::ElementsAre(true, false));
 }
 
-TEST_F(RegistryServiceTest, PrepareAndSubmitAreUnimplementedForNow) {
-  pb::PrepareTransactionRequest req;
-  pb::PrepareTransactionResponse resp;
+TEST_F(RegistryServiceTest, APreparedTransactionSignedByTheCallerIsSubmittedAndTakesEffect) {
+  // An app owned by a key the server does not hold (anvil account 3).
+  const auto outside = SignerFor(kKey3);
+  pb::DeployAppRequest deploy;
+  deploy.set_chain_id(kChainId);
+  deploy.set_from(Raw(*owner_));
+  *deploy.mutable_options() = Wait();
+  deploy.set_owner(Raw(outside->address()));
+  pb::DeployAppResponse deployed;
+  EXPECT_RPC_OK(stub_->DeployApp(&ctx_, deploy, &deployed));
+  const std::string app = deployed.app_id();
+  ASSERT_EQ(app.size(), 20u);
+
+  const std::string hash = H("prepared-hash");
+  pb::PrepareTransactionRequest prep;
+  prep.set_chain_id(kChainId);
+  prep.set_from(Raw(outside->address()));
+  pb::ComposeHashCall* call = prep.add_actions()->mutable_add_compose_hash();
+  call->set_app_id(app);
+  call->set_compose_hash(hash);
+  pb::PrepareTransactionResponse prepared;
+  EXPECT_RPC_OK(stub_->PrepareTransaction(&ctx_, prep, &prepared));
+  ASSERT_EQ(prepared.transactions_size(), 1);
+  const pb::UnsignedTransaction& u = prepared.transactions(0);
+  EXPECT_EQ(u.to(), app);
+  EXPECT_EQ(u.function_signature(), "addComposeHash(bytes32)");
+  EXPECT_GT(u.gas_limit(), 21000u);
+  EXPECT_THAT(prepared.safe_transaction_builder_json(), HasSubstr("\"transactions\""));
+
+  // The caller signs what was prepared.
+  Transaction tx;
+  tx.chain_id = u.chain_id();
+  tx.nonce = u.nonce();
+  tx.max_fee_per_gas = *U256::FromDecimal(u.max_fee_per_gas_wei());
+  tx.max_priority_fee_per_gas = *U256::FromDecimal(u.max_priority_fee_per_gas_wei());
+  tx.gas_limit = u.gas_limit();
+  tx.to = *Address::TryFrom(AsBytes(u.to()));
+  tx.data = Bytes(u.data().begin(), u.data().end());
+  EXPECT_EQ(Raw(*SigningHash(tx)), u.signing_hash());
+  auto signed_tx = SignTransaction(tx, *Secp256k1PrivateKey::FromBytes(*HexDecode(kKey3)));
+  ASSERT_TRUE(signed_tx.ok());
+
+  pb::SubmitSignedTransactionRequest submit;
+  submit.set_chain_id(kChainId);
+  submit.set_app_id(app);
+  submit.set_signed_transaction(Raw(EncodeSigned(*signed_tx)));
+  *submit.mutable_options() = Wait();
+  pb::SubmitSignedTransactionResponse submitted;
+  EXPECT_RPC_OK(stub_->SubmitSignedTransaction(&ctx_, submit, &submitted));
+  EXPECT_EQ(submitted.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+  EXPECT_EQ(submitted.transaction().from(), Raw(outside->address()));
+  EXPECT_THAT(Check(app, {hash}, {}).compose_hash_allowed(), ::testing::ElementsAre(true));
+
+  // The same transaction aimed at another app is refused before broadcasting.
+  submit.set_app_id(std::string(20, '\x07'));
   grpc::ClientContext ctx;
-  grpc::Status s = stub_->PrepareTransaction(&ctx, req, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  grpc::Status s = stub_->SubmitSignedTransaction(&ctx, submit, &submitted);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(ReasonOf(s), "TARGET_NOT_ALLOWED");
 }
 
 TEST_F(RegistryServiceTest, MetricsCountRegistryMethods) {
@@ -653,16 +712,28 @@ TEST(RegistryConfigTest, BadChainSpecsAreRejectedWithoutEchoingUrls) {
 
 TEST(RegistryConfigTest, TheDevKeyComesFromTheNamedVariableAndABadOneIsRefused) {
   Config config;
-  config.dev_private_key_env = "DEV_KEY";
-  auto signers = LoadSigners(config, [](const std::string& name) -> std::optional<std::string> {
-    if (name == "DEV_KEY") return std::string(kKey1);
-    return std::nullopt;
-  });
+  config.dev_private_key_env = "CHAINKMS_REGISTRY_TEST_DEV_KEY";
+  ASSERT_EQ(setenv("CHAINKMS_REGISTRY_TEST_DEV_KEY", kKey1, 1), 0);
+  std::ostringstream warnings;
+  auto signers = LoadSigners(config, &warnings);
   ASSERT_TRUE(signers.ok()) << signers.status();
   EXPECT_NE((*signers)->Find(SignerFor(kKey1)->address()), nullptr);
-  auto bad = LoadSigners(config, [](const std::string&) { return std::optional<std::string>("zz"); });
+  EXPECT_EQ((*signers)->Find(SignerFor(kKey0)->address()), nullptr);
+  EXPECT_THAT(warnings.str(), HasSubstr("development only"));
+  EXPECT_THAT(warnings.str(), ::testing::Not(HasSubstr(kKey1)));
+  ASSERT_EQ(setenv("CHAINKMS_REGISTRY_TEST_DEV_KEY", "zz", 1), 0);
+  auto bad = LoadSigners(config, &warnings);
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("zz")));
+  unsetenv("CHAINKMS_REGISTRY_TEST_DEV_KEY");
+}
+
+TEST(RegistryConfigTest, AKeystoreDirNeedsExactlyOnePasswordSource) {
+  Config config;
+  config.keystore_dir = "/nonexistent";
+  auto s = LoadSigners(config);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("--keystore-password-file"));
 }
 
 }  // namespace
