@@ -59,3 +59,24 @@ if os.path.exists(chain_path):
               f"{p['items']} sequential eth_call(s), p50 (p99) | {p['ours_p50_ms']:.2f} "
               f"({p['ours_p99_ms']:.2f}) ms | {p['baseline_p50_ms']:.2f} "
               f"({p['baseline_p99_ms']:.2f}) ms | {p['baseline_p50_ms'] / p['ours_p50_ms']:.2f}x |")
+
+registry_path = os.path.join(out, "registry.json")
+if os.path.exists(registry_path):
+    reg = json.load(open(registry_path))
+    print()
+    print("| registry (in-process gRPC server, loopback) | ours | baseline | ratio | goal |")
+    print("|---|---:|---:|---:|---|")
+    for p in reg["prerequisites"]:
+        print(f"| CheckPrerequisites, {p['items']} item(s): through gRPC vs the lib call, "
+              f"p50 (p99), {p['rounds']} rounds | {p['grpc_p50_ms']:.2f} ({p['grpc_p99_ms']:.2f}) ms | "
+              f"{p['direct_p50_ms']:.2f} ({p['direct_p99_ms']:.2f}) ms | "
+              f"{p['overhead_p50']:.2f}x ({p['overhead_p99']:.2f}x) time, "
+              f"+{p['grpc_p50_ms'] - p['direct_p50_ms']:.2f} ms at p50 | |")
+    h = reg["health"]
+    for level, key in (("warn (no per-RPC line)", "warn"), ("info (1 JSON line per RPC)", "info")):
+        ratio = h[f"ratio_{key}"]
+        mark = "✓" if ratio >= 0.7 else "✗"
+        print(f"| grpc.health.v1 Check QPS, our GrpcServer at log level {level} vs a bare "
+              f"grpc::Server, {h['threads']} client threads, median of {h['passes']} x "
+              f"{h['seconds']:g} s | {h[f'ours_{key}_qps']:.0f} | {h['bare_qps']:.0f} | "
+              f"{ratio:.2f}x | ≥ 0.7x {mark} |")
