@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/eth_rpc.h"
+#include "lib/chain/reader.h"
 #include "lib/chain/tx_manager.h"
 #include "lib/common/clock.h"
 #include "lib/common/hex.h"
@@ -204,10 +205,13 @@ TEST(PrepareSafeTest, SafeBatchCallExecutesWithTwoOfThreeOwnerSignatures) {
   }
   EXPECT_TRUE(added);
 
-  absl::StatusOr<Bytes> ret = eth_rpc::Call(
-      *w.rpc, {.to = w.app, .data = dstack_app::AllowedComposeHashes(compose_hash)}, BlockTag::Latest());
-  ASSERT_TRUE(ret.ok()) << ret.status();
-  EXPECT_EQ(DecodeBoolResult(*ret).value_or(false), true);
+  // CheckPrerequisites (the read behind the Registry RPC) now shows the hash.
+  ChainReader reader(*w.rpc, ChainReaderConfig{.kms = w.kms});
+  const std::vector<Hash32> hashes = {compose_hash};
+  absl::StatusOr<Prerequisites> pre = reader.CheckPrerequisites(w.app, {}, hashes);
+  ASSERT_TRUE(pre.ok()) << pre.status();
+  ASSERT_EQ(pre->compose_hash_allowed.size(), 1u);
+  EXPECT_TRUE(pre->compose_hash_allowed[0]);
 }
 
 absl::StatusOr<bool> ReadBool(World& w, const Address& to, Bytes data) {
