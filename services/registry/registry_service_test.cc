@@ -36,6 +36,7 @@
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
 #include "services/registry/config.h"
+#include "services/registry/prepare.h"
 #include "services/registry/registry_main_lib.h"
 
 namespace chainkms::registry {
@@ -669,6 +670,48 @@ TEST_F(RegistryServiceTest, APreparedTransactionSignedByTheCallerIsSubmittedAndT
   grpc::Status s = stub_->SubmitSignedTransaction(&ctx, submit, &submitted);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ReasonOf(s), "TARGET_NOT_ALLOWED");
+}
+
+// A multisig/timelock owner gets, through the RPC, exactly what lib's builders make: the
+// timelock's schedule/execute calldata and operation id, and a Safe batch that schedules it.
+TEST_F(RegistryServiceTest, PrepareTransactionReturnsTimelockCalldataAndASafeBatchThatSchedulesIt) {
+  const std::string app(20, '\x42');
+  const std::string hash = H("timelocked-hash");
+  const std::string timelock(20, '\x71');
+  const std::string safe(20, '\x5a');
+  pb::PrepareTransactionRequest prep;
+  prep.set_chain_id(kChainId);
+  prep.set_safe(safe);
+  prep.mutable_timelock()->set_timelock(timelock);
+  prep.mutable_timelock()->set_delay_seconds(3600);
+  pb::ComposeHashCall* call = prep.add_actions()->mutable_add_compose_hash();
+  call->set_app_id(app);
+  call->set_compose_hash(hash);
+  pb::PrepareTransactionResponse prepared;
+  EXPECT_RPC_OK(stub_->PrepareTransaction(&ctx_, prep, &prepared));
+
+  const Address app_addr = *Address::TryFrom(AsBytes(app));
+  const Hash32 hash32 = *Hash32::TryFrom(AsBytes(hash));
+  const std::vector<PreparedCall> calls = {
+      {.to = app_addr, .data = dstack_app::AddComposeHash(hash32),
+       .function_signature = "addComposeHash(bytes32)"}};
+  auto want = BuildTimelockCalls(calls, {.timelock = *Address::TryFrom(AsBytes(timelock)),
+                                         .delay_seconds = 3600});
+  ASSERT_TRUE(want.ok()) << want.status();
+  const pb::TimelockCalls& got = prepared.timelock();
+  EXPECT_EQ(got.timelock(), timelock);
+  EXPECT_EQ(got.schedule_data(), std::string(want->schedule_data.begin(), want->schedule_data.end()));
+  EXPECT_EQ(got.execute_data(), std::string(want->execute_data.begin(), want->execute_data.end()));
+  EXPECT_EQ(got.operation_id(), std::string(want->operation_id.begin(), want->operation_id.end()));
+
+  const json batch = json::parse(prepared.safe_transaction_builder_json());
+  EXPECT_EQ(batch["chainId"], std::to_string(kChainId));
+  EXPECT_EQ(batch["meta"]["createdFromSafeAddress"],
+            ToChecksumAddress(*Address::TryFrom(AsBytes(safe))));
+  ASSERT_EQ(batch["transactions"].size(), 1u);
+  EXPECT_EQ(batch["transactions"][0]["to"],
+            ToChecksumAddress(*Address::TryFrom(AsBytes(timelock))));
+  EXPECT_EQ(batch["transactions"][0]["data"], Hex0x(want->schedule_data));
 }
 
 TEST_F(RegistryServiceTest, MetricsCountRegistryMethods) {
