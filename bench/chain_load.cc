@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/load_util.h"
 #include "absl/strings/str_cat.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/eth_rpc.h"
@@ -38,22 +39,14 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
 
 Hash32 NumberedHash(const char* tag, int i) { return Sha256(AsBytes(absl::StrCat(tag, i))); }
 
-[[noreturn]] void Die(const absl::Status& s, const char* what) {
-  std::cerr << "chain_load: " << what << ": " << s << "\n";
-  std::exit(1);
-}
+constexpr char kProgram[] = "chain_load";
 
 template <typename T>
 T Must(absl::StatusOr<T> v, const char* what) {
-  if (!v.ok()) Die(v.status(), what);
-  return *std::move(v);
+  return bench::Must(kProgram, std::move(v), what);
 }
 
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
-  return v[i];
-}
+using bench::Percentile;
 
 struct Env {
   std::unique_ptr<testing::AnvilProcess> anvil;

@@ -27,6 +27,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bench/load_util.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -81,22 +82,16 @@ std::string Raw(const FixedBytes<N>& b) {
   return std::string(reinterpret_cast<const char*>(b.bytes.data()), N);
 }
 
-[[noreturn]] void Die(const absl::Status& s, const char* what) {
-  std::cerr << "registry_load: " << what << ": " << s << "\n";
-  std::exit(1);
-}
+constexpr char kProgram[] = "registry_load";
+
+[[noreturn]] void Die(const absl::Status& s, const char* what) { bench::Die(kProgram, s, what); }
 
 template <typename T>
 T Must(absl::StatusOr<T> v, const char* what) {
-  if (!v.ok()) Die(v.status(), what);
-  return *std::move(v);
+  return bench::Must(kProgram, std::move(v), what);
 }
 
-double Percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
-  return v[i];
-}
+using bench::Percentile;
 
 double Median(std::vector<double> v) { return Percentile(std::move(v), 0.5); }
 

@@ -146,16 +146,20 @@ void HttpTestServer::Serve(int fd) {
   std::string buf;
   char chunk[16384];
   bool open = true;
+  // Appends what the peer sends next to `buf`; false once the connection is closed or broken.
+  const auto read_more = [&]() -> bool {
+    while (true) {
+      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      buf.append(chunk, static_cast<size_t>(n));
+      return true;
+    }
+  };
   while (open && !stopping_.HasBeenNotified()) {
     size_t header_end;
     while ((header_end = buf.find("\r\n\r\n")) == std::string::npos) {
-      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        open = false;
-        break;
-      }
-      buf.append(chunk, static_cast<size_t>(n));
+      if (!(open = read_more())) break;
     }
     if (!open) break;
     const std::string head = Lower(buf.substr(0, header_end));
@@ -166,13 +170,7 @@ void HttpTestServer::Serve(int fd) {
     const bool client_close = head.find("\r\nconnection: close") != std::string::npos;
     buf.erase(0, header_end + 4);
     while (buf.size() < content_length) {
-      const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        open = false;
-        break;
-      }
-      buf.append(chunk, static_cast<size_t>(n));
+      if (!(open = read_more())) break;
     }
     if (!open) break;
     const std::string body = buf.substr(0, content_length);
