@@ -49,17 +49,17 @@ T Must(absl::StatusOr<T> v, const char* what) {
 using bench::Percentile;
 
 struct Env {
-  std::unique_ptr<testing::AnvilProcess> anvil;
+  std::unique_ptr<testutil::AnvilProcess> anvil;
   std::unique_ptr<JsonRpcClient> rpc;
   std::unique_ptr<TxManager> txm;
   std::shared_ptr<Signer> owner;
-  testing::Devnet net;
+  testutil::Devnet net;
   Address app;
 };
 
 Env Setup() {
   Env env;
-  env.anvil = Must(testing::AnvilProcess::Start(
+  env.anvil = Must(testutil::AnvilProcess::Start(
                        {.extra_args = {"--block-time", "0.25"}}),
                    "start anvil");
   env.rpc = std::make_unique<JsonRpcClient>(
@@ -70,10 +70,10 @@ Env Setup() {
                       *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")),
                   "key");
   env.owner = std::make_shared<LocalKeySigner>(std::move(key));
-  env.net = Must(testing::DeployDevnet(*env.rpc, *env.txm, env.owner, {}), "deploy devnet");
+  env.net = Must(testutil::DeployDevnet(*env.rpc, *env.txm, env.owner, {}), "deploy devnet");
   AppPolicyInit init{.owner = env.owner->address(), .device_id = NumberedHash("device", 0),
                      .compose_hash = NumberedHash("hash", 0)};
-  Receipt r = Must(testing::SendAndWait(*env.txm, env.owner, env.net.kms,
+  Receipt r = Must(testutil::SendAndWait(*env.txm, env.owner, env.net.kms,
                                         dstack_kms::DeployAndRegisterApp(init)),
                    "deploy app");
   for (const auto& e : r.EventsFrom(env.net.kms)) {

@@ -45,6 +45,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/slice.h"
+#include "lib/chain/chain_set.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/reader.h"
 #include "lib/chain/tx_manager.h"
@@ -96,14 +97,14 @@ using bench::Percentile;
 double Median(std::vector<double> v) { return Percentile(std::move(v), 0.5); }
 
 struct Env {
-  std::unique_ptr<testing::AnvilProcess> anvil;
-  testing::Devnet net;
+  std::unique_ptr<testutil::AnvilProcess> anvil;
+  testutil::Devnet net;
   Address app;
 };
 
 Env Setup() {
   Env env;
-  env.anvil = Must(testing::AnvilProcess::Start({}), "start anvil");
+  env.anvil = Must(testutil::AnvilProcess::Start({}), "start anvil");
   JsonRpcClient rpc(std::make_shared<CurlTransport>(CurlTransport::Options{.url = env.anvil->url()}));
   TxManager txm(rpc, kChainId, SystemClock::Get(),
                 TxManagerOptions{.poll_interval = absl::Milliseconds(20)});
@@ -111,10 +112,10 @@ Env Setup() {
                       *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")),
                   "key");
   auto owner = std::make_shared<LocalKeySigner>(std::move(key));
-  env.net = Must(testing::DeployDevnet(rpc, txm, owner, {}), "deploy devnet");
+  env.net = Must(testutil::DeployDevnet(rpc, txm, owner, {}), "deploy devnet");
   AppPolicyInit init{.owner = owner->address(), .device_id = NumberedHash("device", 0),
                      .compose_hash = NumberedHash("hash", 0)};
-  Receipt r = Must(testing::SendAndWait(txm, owner, env.net.kms,
+  Receipt r = Must(testutil::SendAndWait(txm, owner, env.net.kms,
                                         dstack_kms::DeployAndRegisterApp(init)),
                    "deploy app");
   for (const auto& e : r.EventsFrom(env.net.kms)) {
@@ -132,9 +133,8 @@ std::shared_ptr<grpc::Channel> NewChannel(int port) {
 
 nlohmann::json MeasurePrerequisites(Env& env, pb::Registry::Stub& stub, int items, int rounds) {
   // The direct path: the same FailoverClient + ChainReader stack the service builds.
-  auto direct = Must(registry::ConnectChain({.chain_id = kChainId,
-                                             .rpc_urls = {env.anvil->url()},
-                                             .kms = env.net.kms}),
+  auto direct = Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
+                                  {}, SystemClock::Get()),
                      "connect (direct)");
   std::vector<Hash32> devices, hashes;
   pb::CheckPrerequisitesRequest req;
@@ -233,14 +233,11 @@ double OursQps(Env& env, const std::string& log_level, int threads, double secon
   server::ServerConfig config = server::TestServerConfig();
   config.log_level = log_level;
   server::GrpcServer srv({.config = config, .logger = &logger});
-  std::vector<std::unique_ptr<registry::ChainBackend>> chains;
-  chains.push_back(Must(registry::ConnectChain({.chain_id = kChainId,
-                                                .rpc_urls = {env.anvil->url()},
-                                                .kms = env.net.kms}),
-                        "connect"));
-  registry::RegistryService service(std::move(chains),
-                                    std::make_shared<registry::StaticSignerRegistry>(),
-                                    &srv.limiter(), &srv.metrics());
+  ChainSet chains;
+  chains.Add(Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
+                               {.metrics = &srv.metrics()}, SystemClock::Get()),
+                  "connect"));
+  registry::RegistryService service(std::move(chains), nullptr, srv.serving(), SystemClock::Get());
   srv.AddService(&service);
   if (absl::Status s = srv.Start(); !s.ok()) Die(s, "start our server");
   const double qps = HealthQps(srv.port(), threads, seconds);
@@ -289,14 +286,11 @@ int main(int argc, char** argv) {
     server::ServerConfig config = server::TestServerConfig();
     config.log_level = "warn";
     server::GrpcServer srv({.config = config});
-    std::vector<std::unique_ptr<registry::ChainBackend>> chains;
-    chains.push_back(Must(registry::ConnectChain({.chain_id = kChainId,
-                                                  .rpc_urls = {env.anvil->url()},
-                                                  .kms = env.net.kms}),
-                          "connect"));
-    registry::RegistryService service(std::move(chains),
-                                      std::make_shared<registry::StaticSignerRegistry>(),
-                                      &srv.limiter(), &srv.metrics());
+    ChainSet chains;
+    chains.Add(Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
+                                 {.metrics = &srv.metrics()}, SystemClock::Get()),
+                    "connect"));
+    registry::RegistryService service(std::move(chains), nullptr, srv.serving(), SystemClock::Get());
     srv.AddService(&service);
     if (absl::Status s = srv.Start(); !s.ok()) Die(s, "start server");
     auto stub = pb::Registry::NewStub(NewChannel(srv.port()));

@@ -88,10 +88,10 @@ absl::StatusOr<Session> Connect(const Flags& f) {
 
 absl::Status Bootstrap(const Flags& f) {
   ASSIGN_OR_RETURN(Session s, Connect(f));
-  testing::DevnetOptions options;
+  testutil::DevnetOptions options;
   options.gateway_app_id = "chainkms-devnet-gateway";
-  ASSIGN_OR_RETURN(testing::Devnet net,
-                   testing::DeployDevnet(*s.rpc, *s.txm, s.signer, options,
+  ASSIGN_OR_RETURN(testutil::Devnet net,
+                   testutil::DeployDevnet(*s.rpc, *s.txm, s.signer, options,
                                          [](std::string_view line) {
                                            std::cerr << "devnet: " << line << "\n";
                                          }));
@@ -129,7 +129,7 @@ absl::Status Demo(const Flags& f) {
   Hash32 device;
   device[31] = 0x01;
   AppPolicyInit init{.owner = s.signer->address(), .device_id = device, .compose_hash = hash};
-  ASSIGN_OR_RETURN(Receipt r, testing::SendAndWait(*s.txm, s.signer, kms,
+  ASSIGN_OR_RETURN(Receipt r, testutil::SendAndWait(*s.txm, s.signer, kms,
                                                    dstack_kms::DeployAndRegisterApp(init)));
   std::optional<Address> app;
   for (const auto& e : r.EventsFrom(kms)) {
@@ -153,7 +153,7 @@ absl::Status Demo(const Flags& f) {
             << "  compose hash " << Hex0x(other) << " allowed=" << p.compose_hash_allowed[1] << "\n";
 
   AppBootInfo boot{.app_id = *app, .compose_hash = hash, .device_id = device,
-                   .os_image_hash = testing::DevnetOptions::DefaultOsImageHash(),
+                   .os_image_hash = testutil::DevnetOptions::DefaultOsImageHash(),
                    .tcb_status = "UpToDate"};
   ASSIGN_OR_RETURN(AllowDecision yes, reader.IsAppAllowed(boot));
   boot.compose_hash = other;

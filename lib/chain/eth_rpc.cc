@@ -231,10 +231,7 @@ absl::StatusOr<uint64_t> BlockNumber(RpcCaller& rpc) {
   return ParseReply("eth_blockNumber", JsonU64(*r, "blockNumber"));
 }
 
-absl::StatusOr<BlockHeader> GetBlock(RpcCaller& rpc, const BlockTag& tag) {
-  absl::StatusOr<json> r = rpc.Call("eth_getBlockByNumber", json::array({tag.ToJson(), false}));
-  if (!r.ok()) return ReadError(r.status(), "eth_getBlockByNumber");
-  if (r->is_null()) return absl::NotFoundError(absl::StrCat("no block ", tag.ToJson()));
+absl::StatusOr<BlockHeader> ParseBlockHeader(const json* r) {
   auto parse = [&]() -> absl::StatusOr<BlockHeader> {
     BlockHeader h;
     const json* v;
@@ -250,6 +247,13 @@ absl::StatusOr<BlockHeader> GetBlock(RpcCaller& rpc, const BlockTag& tag) {
     return h;
   };
   return ParseReply("eth_getBlockByNumber", parse());
+}
+
+absl::StatusOr<BlockHeader> GetBlock(RpcCaller& rpc, const BlockTag& tag) {
+  absl::StatusOr<json> r = rpc.Call("eth_getBlockByNumber", json::array({tag.ToJson(), false}));
+  if (!r.ok()) return ReadError(r.status(), "eth_getBlockByNumber");
+  if (r->is_null()) return absl::NotFoundError(absl::StrCat("no block ", tag.ToJson()));
+  return ParseBlockHeader(&*r);
 }
 
 absl::StatusOr<Bytes> Call(RpcCaller& rpc, const CallRequest& call, const BlockTag& block) {
@@ -272,6 +276,44 @@ absl::StatusOr<Hash32> GetStorageAt(RpcCaller& rpc, const Address& contract, con
   // Some nodes return a minimal quantity instead of a full word.
   ASSIGN_OR_RETURN(U256 v, ParseReply("eth_getStorageAt", JsonQuantity(*r, "result")));
   return v.ToBigEndian();
+}
+
+absl::StatusOr<BatchReadResult> BatchRead(RpcCaller& rpc, const BatchReadRequest& req) {
+  std::vector<RpcCaller::Request> batch;
+  batch.push_back({.method = "eth_call", .params = json::array({req.call.ToJson(), req.tag.ToJson()})});
+  if (req.slot.has_value()) {
+    batch.push_back({.method = "eth_getStorageAt",
+                     .params = json::array({Hex0x(req.slot->first.view()),
+                                            Hex0x(req.slot->second.view()), req.tag.ToJson()})});
+  }
+  if (req.with_header) {
+    batch.push_back({.method = "eth_getBlockByNumber", .params = json::array({req.tag.ToJson(), false})});
+  }
+  const size_t n = batch.size();
+  absl::StatusOr<std::vector<absl::StatusOr<json>>> r = rpc.Batch(std::move(batch));
+  if (!r.ok()) return ReadError(r.status(), "eth_call batch");
+  if (r->size() != n) return absl::UnavailableError("eth_call batch: the answer has the wrong size");
+  BatchReadResult out;
+  if (!(*r)[0].ok()) return ReadError((*r)[0].status(), "eth_call");
+  ASSIGN_OR_RETURN(out.call_result, ParseReply("eth_call", JsonData(*(*r)[0], "result")));
+  if (out.call_result.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no contract at ", ToChecksumAddress(req.call.to.value_or(Address())),
+        " (empty eth_call result at ", req.tag.ToJson(), ")"));
+  }
+  size_t i = 1;
+  if (req.slot.has_value()) {
+    if (!(*r)[i].ok()) return ReadError((*r)[i].status(), "eth_getStorageAt");
+    ASSIGN_OR_RETURN(U256 v, ParseReply("eth_getStorageAt", JsonQuantity(*(*r)[i], "result")));
+    out.slot_value = v.ToBigEndian();
+    ++i;
+  }
+  if (req.with_header) {
+    if (!(*r)[i].ok()) return ReadError((*r)[i].status(), "eth_getBlockByNumber");
+    if ((*r)[i]->is_null()) return absl::UnavailableError("the node has no latest block");
+    ASSIGN_OR_RETURN(out.header, ParseBlockHeader(&*(*r)[i]));
+  }
+  return out;
 }
 
 absl::StatusOr<Bytes> GetCode(RpcCaller& rpc, const Address& a, const BlockTag& block) {

@@ -128,6 +128,20 @@ absl::StatusOr<uint64_t> BlockNumber(RpcCaller& rpc);
 absl::StatusOr<BlockHeader> GetBlock(RpcCaller& rpc, const BlockTag& tag);
 // eth_call. Reverts and empty results as described above.
 absl::StatusOr<Bytes> Call(RpcCaller& rpc, const CallRequest& call, const BlockTag& block);
+// One eth_call plus, optionally, a storage slot and the block header, all at `tag` and sent as
+// one JSON-RPC batch (one round trip). Errors as Call / GetStorageAt / GetBlock.
+struct BatchReadRequest {
+  CallRequest call;
+  BlockTag tag = BlockTag::Latest();
+  std::optional<std::pair<Address, Hash32>> slot = {};  // contract, slot
+  bool with_header = false;
+};
+struct BatchReadResult {
+  Bytes call_result;
+  std::optional<Hash32> slot_value;
+  std::optional<BlockHeader> header;
+};
+absl::StatusOr<BatchReadResult> BatchRead(RpcCaller& rpc, const BatchReadRequest& request);
 absl::StatusOr<Hash32> GetStorageAt(RpcCaller& rpc, const Address& contract, const Hash32& slot,
                                     const BlockTag& block);
 absl::StatusOr<Bytes> GetCode(RpcCaller& rpc, const Address& a, const BlockTag& block);

@@ -38,6 +38,9 @@ struct Call3Result {
   friend bool operator==(const Call3Result&, const Call3Result&) = default;
 };
 
+// Calldata of Multicall3.getBlockNumber() (0x42cbb15c).
+Bytes GetBlockNumberCalldata();
+
 // Calldata of aggregate3(calls).
 Bytes EncodeAggregate3(std::span<const Call3> calls);
 // Decodes the ((bool,bytes)[]) return value; `expected_count` must match (UNAVAILABLE otherwise).
@@ -52,6 +55,20 @@ class Multicall3 {
   // FAILED_PRECONDITION "no contract at …").
   absl::StatusOr<std::vector<Call3Result>> Aggregate3(std::span<const Call3> calls,
                                                       const BlockTag& block);
+
+  // Aggregate3 of `calls` plus Multicall3.getBlockNumber() as the last sub-call: the results of
+  // `calls` and the number of the block that answered them, in one eth_call.
+  struct AtBlock {
+    std::vector<Call3Result> results;
+    uint64_t block_number = 0;
+  };
+  absl::StatusOr<AtBlock> Aggregate3WithBlockNumber(std::span<const Call3> calls,
+                                                    const BlockTag& block);
+
+  // The request Aggregate3WithBlockNumber sends (for a JSON-RPC batch beside other reads), and
+  // the decoding of its answer.
+  CallRequest Aggregate3WithBlockNumberRequest(std::span<const Call3> calls) const;
+  static absl::StatusOr<AtBlock> DecodeWithBlockNumber(ByteView ret, size_t call_count);
 
   const Address& address() const { return address_; }
 

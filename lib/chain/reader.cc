@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/hex.h"
+#include "lib/common/reason.h"
 #include "lib/common/status_macros.h"
 #include "lib/crypto/keccak.h"
 #include "lib/eth/address.h"
@@ -11,8 +12,9 @@ namespace chainkms {
 namespace {
 
 absl::Status NoContract(const Address& a, const PinnedBlock& b) {
-  return absl::FailedPreconditionError(absl::StrCat("no contract at ", ToChecksumAddress(a),
-                                                    " (block ", b.number, ")"));
+  return WithReason(absl::NotFoundError(absl::StrCat("no contract at ", ToChecksumAddress(a),
+                                                     " (block ", b.number, ")")),
+                    Reason::kAppNotFound, {{"app_id", ToChecksumAddress(a)}});
 }
 
 // A sub-call that answered with nothing came from an address without code.
@@ -43,16 +45,45 @@ absl::StatusOr<PinnedBlock> ChainReader::LatestBlock() {
   return h->block;
 }
 
-CallRequest ChainReader::KmsCall(Bytes data) const {
-  CallRequest c;
-  c.to = config_.kms;
-  c.data = std::move(data);
-  return c;
-}
-
-absl::StatusOr<PinnedBlock> ChainReader::Pin(std::optional<PinnedBlock> at) {
-  if (at) return *at;
-  return LatestBlock();
+absl::StatusOr<ChainReader::Batch> ChainReader::ReadBatch(
+    std::span<const Call3> calls, std::optional<PinnedBlock> at,
+    std::optional<std::pair<Address, Hash32>> slot) {
+  eth_rpc::BatchReadRequest req{.call = multicall_.Aggregate3WithBlockNumberRequest(calls),
+                                .tag = at ? BlockTag::Number(at->number) : BlockTag::Latest(),
+                                .slot = slot,
+                                .with_header = !at.has_value()};
+  // At "latest" the header rides in the same batch; the two answer from one block unless a
+  // block arrives between them, which the block number inside the aggregate3 reveals.
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    ASSIGN_OR_RETURN(eth_rpc::BatchReadResult r, eth_rpc::BatchRead(rpc_, req));
+    ASSIGN_OR_RETURN(Multicall3::AtBlock answer,
+                     Multicall3::DecodeWithBlockNumber(r.call_result, calls.size()));
+    Batch out;
+    out.results = std::move(answer.results);
+    out.slot_value = r.slot_value;
+    if (at) {
+      if (answer.block_number != at->number) {
+        return absl::UnavailableError(absl::StrCat("aggregate3 at block ", at->number,
+                                                   " answered from block ", answer.block_number));
+      }
+      out.block = *at;
+    } else if (r.header && r.header->block.number == answer.block_number) {
+      out.block = r.header->block;
+    } else if (attempt < kAttempts) {
+      continue;
+    } else {
+      out.block = PinnedBlock{.number = answer.block_number, .hash = Hash32{}};
+    }
+    for (size_t i = 0; i < calls.size(); ++i) {
+      // allowFailure=false: a failed sub-call reverts aggregate3; a false flag here is a
+      // broken Multicall3, and deciding from it would not fail closed.
+      if (!calls[i].allow_failure && !out.results[i].success) {
+        return absl::FailedPreconditionError("aggregate3: a sub-call failed");
+      }
+    }
+    return out;
+  }
 }
 
 absl::StatusOr<Prerequisites> ChainReader::CheckPrerequisites(const Address& app,
@@ -60,48 +91,42 @@ absl::StatusOr<Prerequisites> ChainReader::CheckPrerequisites(const Address& app
                                                               std::span<const Hash32> hashes,
                                                               std::optional<PinnedBlock> at) {
   if (devices.size() > kMaxItems) {
-    return absl::InvalidArgumentError(absl::StrCat("devices: at most ", kMaxItems, " items"));
+    return InvalidFieldError("devices", absl::StrCat("at most ", kMaxItems, " items"));
   }
   if (hashes.size() > kMaxItems) {
-    return absl::InvalidArgumentError(absl::StrCat("compose_hashes: at most ", kMaxItems, " items"));
+    return InvalidFieldError("compose_hashes", absl::StrCat("at most ", kMaxItems, " items"));
   }
-  ASSIGN_OR_RETURN(PinnedBlock block, Pin(at));
   std::vector<Call3> calls;
   calls.reserve(1 + devices.size() + hashes.size());
   calls.push_back({app, false, dstack_app::AllowAnyDevice()});
   for (const Hash32& d : devices) calls.push_back({app, false, dstack_app::AllowedDeviceIds(d)});
   for (const Hash32& h : hashes) calls.push_back({app, false, dstack_app::AllowedComposeHashes(h)});
-  ASSIGN_OR_RETURN(std::vector<Call3Result> results,
-                   multicall_.Aggregate3(calls, BlockTag::Number(block.number)));
+  ASSIGN_OR_RETURN(Batch a, ReadBatch(calls, at));
   Prerequisites p;
-  p.block = block;
-  for (const Call3Result& r : results) {
-    // allowFailure=false: a failed sub-call reverts aggregate3; a false flag here is a
-    // broken Multicall3, and deciding from it would not fail closed.
-    if (!r.success) return absl::FailedPreconditionError("aggregate3: a sub-call failed");
-  }
-  ASSIGN_OR_RETURN(p.allow_any_device, SubBool(results[0], app, block));
+  p.block = a.block;
+  ASSIGN_OR_RETURN(p.allow_any_device, SubBool(a.results[0], app, a.block));
   for (size_t i = 0; i < devices.size(); ++i) {
-    ASSIGN_OR_RETURN(bool flag, SubBool(results[1 + i], app, block));
+    ASSIGN_OR_RETURN(bool flag, SubBool(a.results[1 + i], app, a.block));
+    p.device_listed.push_back(flag);
     p.device_allowed.push_back(p.allow_any_device || flag);
   }
   for (size_t i = 0; i < hashes.size(); ++i) {
-    ASSIGN_OR_RETURN(bool flag, SubBool(results[1 + devices.size() + i], app, block));
+    ASSIGN_OR_RETURN(bool flag, SubBool(a.results[1 + devices.size() + i], app, a.block));
     p.compose_hash_allowed.push_back(flag);
   }
   return p;
 }
 
 absl::StatusOr<AllowDecision> ChainReader::Allowed(Bytes calldata, std::optional<PinnedBlock> at) {
-  ASSIGN_OR_RETURN(PinnedBlock block, Pin(at));
-  ASSIGN_OR_RETURN(Bytes ret, eth_rpc::Call(rpc_, KmsCall(std::move(calldata)),
-                                            BlockTag::Number(block.number)));
-  absl::StatusOr<AllowedAnswer> a = DecodeAllowedResult(ret);
+  std::vector<Call3> calls = {{config_.kms, false, std::move(calldata)}};
+  ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
+  if (r.results[0].return_data.empty()) return NoContract(config_.kms, r.block);
+  absl::StatusOr<AllowedAnswer> a = DecodeAllowedResult(r.results[0].return_data);
   if (!a.ok()) {
     return absl::UnavailableError(
         absl::StrCat("DstackKms answered malformed data: ", std::string(a.status().message())));
   }
-  return AllowDecision{a->allowed, a->allowed ? "" : a->reason, block};
+  return AllowDecision{a->allowed, a->allowed ? "" : a->reason, r.block};
 }
 
 absl::StatusOr<AllowDecision> ChainReader::IsAppAllowed(const AppBootInfo& info,
@@ -115,8 +140,6 @@ absl::StatusOr<AllowDecision> ChainReader::IsKmsAllowed(const AppBootInfo& info,
 }
 
 absl::StatusOr<AppState> ChainReader::GetApp(const Address& app, std::optional<PinnedBlock> at) {
-  ASSIGN_OR_RETURN(PinnedBlock block, Pin(at));
-  BlockTag tag = BlockTag::Number(block.number);
   std::vector<Call3> calls = {
       {config_.kms, false, dstack_kms::RegisteredApps(app)},
       {app, false, ownable::Owner()},
@@ -124,11 +147,20 @@ absl::StatusOr<AppState> ChainReader::GetApp(const Address& app, std::optional<P
       {app, true, ownable::PendingOwner()},
       {app, true, dstack_app::RequireTcbUpToDate()},
       {app, true, dstack_app::Version()},
+      {app, true, dstack_app::UpgradesDisabledGetter()},
   };
-  ASSIGN_OR_RETURN(std::vector<Call3Result> r, multicall_.Aggregate3(calls, tag));
+  // The implementation slot cannot be read from inside the EVM: it goes beside the aggregate3
+  // in the same JSON-RPC batch, at the same block tag.
+  ASSIGN_OR_RETURN(Batch answer,
+                   ReadBatch(calls, at, std::make_pair(app, Erc1967ImplementationSlot())));
+  const PinnedBlock block = answer.block;
+  const std::vector<Call3Result>& r = answer.results;
   for (size_t i = 0; i < 3; ++i) {
-    if (!r[i].success) return absl::FailedPreconditionError("aggregate3: a sub-call failed");
-    if (r[i].return_data.empty()) return NoContract(calls[i].target, block);
+    if (r[i].return_data.empty()) {
+      return i == 0 ? absl::FailedPreconditionError(absl::StrCat(
+                          "no contract at the DstackKms ", ToChecksumAddress(config_.kms)))
+                    : NoContract(calls[i].target, block);
+    }
   }
   AppState s;
   s.app_id = app;
@@ -161,7 +193,12 @@ absl::StatusOr<AppState> ChainReader::GetApp(const Address& app, std::optional<P
     if (!v.ok()) return malformed(v.status());
     s.version = *v;
   }
-  ASSIGN_OR_RETURN(Hash32 slot, eth_rpc::GetStorageAt(rpc_, app, Erc1967ImplementationSlot(), tag));
+  if (r[6].success && !r[6].return_data.empty()) {
+    absl::StatusOr<bool> d = DecodeBoolResult(r[6].return_data);
+    if (!d.ok()) return malformed(d.status());
+    s.upgrades_disabled = *d;
+  }
+  const Hash32& slot = answer.slot_value.value_or(Hash32{});
   for (size_t i = 0; i < 12; ++i) {
     if (slot[i] != 0) return absl::UnavailableError("ERC-1967 slot holds more than an address");
   }
@@ -170,12 +207,83 @@ absl::StatusOr<AppState> ChainReader::GetApp(const Address& app, std::optional<P
 }
 
 absl::StatusOr<KmsInfo> ChainReader::GetKmsInfo(std::optional<PinnedBlock> at) {
-  ASSIGN_OR_RETURN(PinnedBlock block, Pin(at));
-  ASSIGN_OR_RETURN(Bytes ret, eth_rpc::Call(rpc_, KmsCall(dstack_kms::GetKmsInfo()),
-                                            BlockTag::Number(block.number)));
-  absl::StatusOr<KmsInfo> k = DecodeKmsInfoResult(ret);
+  std::vector<Call3> calls = {{config_.kms, false, dstack_kms::GetKmsInfo()}};
+  ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
+  if (r.results[0].return_data.empty()) return NoContract(config_.kms, r.block);
+  absl::StatusOr<KmsInfo> k = DecodeKmsInfoResult(r.results[0].return_data);
   if (!k.ok()) return absl::UnavailableError(absl::StrCat("kmsInfo: ", std::string(k.status().message())));
   return k;
+}
+
+absl::StatusOr<KmsState> ChainReader::GetKmsState(std::optional<PinnedBlock> at) {
+  const Address& kms = config_.kms;
+  std::vector<Call3> calls = {
+      {kms, false, dstack_kms::GetKmsInfo()},
+      {kms, false, ownable::Owner()},
+      {kms, false, dstack_kms::AppImplementation()},
+      {kms, false, dstack_kms::GatewayAppId()},
+      {kms, true, ownable::PendingOwner()},
+  };
+  ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
+  for (size_t i = 0; i < 4; ++i) {
+    if (r.results[i].return_data.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("no DstackKms at ", ToChecksumAddress(kms), " (block ", r.block.number, ")"));
+    }
+  }
+  auto malformed = [](const absl::Status& st) {
+    return absl::UnavailableError(absl::StrCat("DstackKms answered malformed data: ",
+                                               std::string(st.message())));
+  };
+  KmsState s;
+  s.block = r.block;
+  absl::StatusOr<KmsInfo> info = DecodeKmsInfoResult(r.results[0].return_data);
+  if (!info.ok()) return malformed(info.status());
+  s.info = *std::move(info);
+  absl::StatusOr<Address> owner = DecodeAddressResult(r.results[1].return_data);
+  if (!owner.ok()) return malformed(owner.status());
+  s.owner = *owner;
+  absl::StatusOr<Address> impl = DecodeAddressResult(r.results[2].return_data);
+  if (!impl.ok()) return malformed(impl.status());
+  s.app_implementation = *impl;
+  absl::StatusOr<std::string> gateway = DecodeStringResult(r.results[3].return_data);
+  if (!gateway.ok()) return malformed(gateway.status());
+  s.gateway_app_id = *std::move(gateway);
+  if (r.results[4].success && !r.results[4].return_data.empty()) {
+    absl::StatusOr<Address> p = DecodeAddressResult(r.results[4].return_data);
+    if (!p.ok()) return malformed(p.status());
+    if (!p->IsZero()) s.pending_owner = *p;
+  }
+  return s;
+}
+
+absl::StatusOr<KmsAllowlists> ChainReader::CheckKmsAllowlists(std::span<const Hash32> os_images,
+                                                              std::span<const Hash32> mrs,
+                                                              std::span<const Hash32> devices,
+                                                              std::optional<PinnedBlock> at) {
+  if (os_images.size() + mrs.size() + devices.size() > kMaxItems) {
+    return InvalidFieldError("os_image_hashes",
+                             absl::StrCat("at most ", kMaxItems, " items in all lists"));
+  }
+  const Address& kms = config_.kms;
+  std::vector<Call3> calls;
+  for (const Hash32& h : os_images) calls.push_back({kms, false, dstack_kms::AllowedOsImages(h)});
+  for (const Hash32& h : mrs) calls.push_back({kms, false, dstack_kms::KmsAllowedAggregatedMrs(h)});
+  for (const Hash32& h : devices) calls.push_back({kms, false, dstack_kms::KmsAllowedDeviceIds(h)});
+  ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
+  KmsAllowlists out;
+  out.block = r.block;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    ASSIGN_OR_RETURN(bool b, SubBool(r.results[i], kms, r.block));
+    if (i < os_images.size()) {
+      out.os_image_allowed.push_back(b);
+    } else if (i < os_images.size() + mrs.size()) {
+      out.aggregated_mr_allowed.push_back(b);
+    } else {
+      out.device_allowed.push_back(b);
+    }
+  }
+  return out;
 }
 
 absl::StatusOr<std::optional<Receipt>> ChainReader::GetReceipt(const Hash32& tx_hash) {

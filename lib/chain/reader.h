@@ -1,6 +1,13 @@
 // ChainReader: the reads that decide something (may this app boot? is this hash allowed?), each
-// pinned to one block and returning the block it read, plus receipts and logs decoded into
-// typed events. kms and registry both use it; it never signs.
+// answered from one block in ONE round trip and returning the block it read, plus receipts and
+// logs decoded into typed events. kms and registry both use it; it never signs.
+//
+// One round trip per decision: every read is one JSON-RPC request — a Multicall3 aggregate3
+// whose last sub-call is getBlockNumber(), batched with eth_getBlockByNumber("latest") when no
+// block is given, so the answer names its block (number and hash) without a separate head
+// read. With `at` set the call runs at that block number (its tag) and the PinnedBlock is `at`.
+// Should a block arrive between the two halves of the batch, the read is repeated (twice at
+// most, then the hash is left zero: the number still names the state that answered).
 //
 //   ChainReader reader(rpc, {.kms = kms_address});
 //   ASSIGN_OR_RETURN(Prerequisites p, reader.CheckPrerequisites(app, {device}, {compose_hash}));
@@ -13,6 +20,7 @@
 #pragma once
 
 #include <optional>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,7 +43,26 @@ struct Prerequisites {
   PinnedBlock block;
   bool allow_any_device = false;
   std::vector<bool> device_allowed;        // allowAnyDevice() || allowedDeviceIds(d)
+  std::vector<bool> device_listed;         // allowedDeviceIds(d)
   std::vector<bool> compose_hash_allowed;  // allowedComposeHashes(h)
+};
+
+// DstackKms's configuration, read at one block.
+struct KmsState {
+  PinnedBlock block;
+  KmsInfo info;
+  Address owner;
+  std::optional<Address> pending_owner;  // nullopt when zero or the contract has none
+  Address app_implementation;
+  std::string gateway_app_id;
+};
+
+// DstackKms allowlists, index-aligned with the inputs.
+struct KmsAllowlists {
+  PinnedBlock block;
+  std::vector<bool> os_image_allowed;
+  std::vector<bool> aggregated_mr_allowed;
+  std::vector<bool> device_allowed;
 };
 
 // isAppAllowed / isKmsAllowed as the contract answered it.
@@ -55,6 +82,7 @@ struct AppState {
   bool allow_any_device = false;
   std::optional<bool> require_tcb_up_to_date;  // nullopt on contracts without it (version 1)
   std::optional<U256> version;
+  std::optional<bool> upgrades_disabled;  // nullopt on contracts without the getter
   Address implementation;  // the ERC-1967 implementation slot
 };
 
@@ -74,7 +102,7 @@ class ChainReader {
 
   // allowAnyDevice, allowedDeviceIds(d) for each device and allowedComposeHashes(h) for each
   // hash of `app`, in exactly one eth_call (Multicall3 aggregate3, allowFailure=false) at `at`
-  // (default: the head, read first). INVALID_ARGUMENT "devices"/"compose_hashes" above kMaxItems.
+  // (default: latest). INVALID_ARGUMENT "devices"/"compose_hashes" above kMaxItems.
   absl::StatusOr<Prerequisites> CheckPrerequisites(const Address& app,
                                                    std::span<const Hash32> devices,
                                                    std::span<const Hash32> compose_hashes,
@@ -87,12 +115,20 @@ class ChainReader {
   absl::StatusOr<AllowDecision> IsKmsAllowed(const AppBootInfo& boot_info,
                                              std::optional<PinnedBlock> at = std::nullopt);
 
-  // Ownership, flags, version and implementation of `app`: one aggregate3 plus one
-  // eth_getStorageAt, both at the same block.
+  // Ownership, flags, version and implementation of `app`: one aggregate3 and the ERC-1967 slot
+  // read, sent as one JSON-RPC batch at the same block tag (one round trip).
   absl::StatusOr<AppState> GetApp(const Address& app, std::optional<PinnedBlock> at = std::nullopt);
 
   // DstackKms.kmsInfo().
   absl::StatusOr<KmsInfo> GetKmsInfo(std::optional<PinnedBlock> at = std::nullopt);
+  // kmsInfo, owner, pendingOwner, appImplementation and gatewayAppId in one aggregate3.
+  absl::StatusOr<KmsState> GetKmsState(std::optional<PinnedBlock> at = std::nullopt);
+  // allowedOsImages / kmsAllowedAggregatedMrs / kmsAllowedDeviceIds for each entry, in one
+  // aggregate3. INVALID_ARGUMENT above kMaxItems entries in all.
+  absl::StatusOr<KmsAllowlists> CheckKmsAllowlists(std::span<const Hash32> os_images,
+                                                   std::span<const Hash32> aggregated_mrs,
+                                                   std::span<const Hash32> devices,
+                                                   std::optional<PinnedBlock> at = std::nullopt);
 
   // nullopt while not mined.
   absl::StatusOr<std::optional<Receipt>> GetReceipt(const Hash32& tx_hash);
@@ -101,8 +137,16 @@ class ChainReader {
   const ChainReaderConfig& config() const { return config_; }
 
  private:
-  absl::StatusOr<PinnedBlock> Pin(std::optional<PinnedBlock> at);
-  CallRequest KmsCall(Bytes data) const;
+  // `calls` + getBlockNumber() in one aggregate3 at `at` (latest when unset, with the head's
+  // header in the same JSON-RPC batch), optionally with a storage slot: the results of `calls`
+  // and the block that answered, in one round trip.
+  struct Batch {
+    std::vector<Call3Result> results;
+    PinnedBlock block;
+    std::optional<Hash32> slot_value;
+  };
+  absl::StatusOr<Batch> ReadBatch(std::span<const Call3> calls, std::optional<PinnedBlock> at,
+                                  std::optional<std::pair<Address, Hash32>> slot = std::nullopt);
   absl::StatusOr<AllowDecision> Allowed(Bytes calldata, std::optional<PinnedBlock> at);
 
   RpcCaller& rpc_;

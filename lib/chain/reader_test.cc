@@ -1,11 +1,14 @@
 #include "lib/chain/reader.h"
 
+#include <functional>
 #include <string>
+#include <utility>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/chain/scripted_rpc_test_util.h"
+#include "lib/testing/scripted_rpc.h"
 #include "lib/common/hex.h"
+#include "lib/common/reason.h"
 #include "lib/eth/abi.h"
 #include "lib/eth/address.h"
 
@@ -13,7 +16,7 @@ namespace chainkms {
 namespace {
 
 using nlohmann::json;
-using testing::ScriptedRpc;
+using testutil::ScriptedRpc;
 using ::testing::HasSubstr;
 
 const char* kBlockHash = "0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10";
@@ -30,6 +33,32 @@ Bytes Word(bool b) {
   return w;
 }
 
+constexpr uint64_t kHead = 0x1b4;
+
+// The answer of a fake Multicall3 to the aggregate3 eth_call `p`: each sub-call answered by
+// `answer` (success flag, return data), and getBlockNumber() by the call's block (the head for
+// "latest").
+absl::StatusOr<json> Aggregate3Answer(
+    const json& p, const std::function<std::pair<bool, Bytes>(const Bytes& calldata)>& answer) {
+  Bytes data = *HexDecode(p[0]["data"].get<std::string>());
+  absl::StatusOr<std::vector<AbiValue>> calls = DecodeCall(kAggregate3Signature, data);
+  if (!calls.ok()) return absl::InternalError("not aggregate3");
+  const uint64_t block = p[1] == "latest" ? kHead : std::stoull(p[1].get<std::string>(), nullptr, 16);
+  std::vector<AbiValue> results;
+  for (const AbiValue& c : (*calls)[0].items) {
+    const Bytes& cd = c.items[2].bytes;
+    if (cd == GetBlockNumberCalldata()) {
+      results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(U256(block).ToBigEndian().view())}));
+      continue;
+    }
+    auto [ok, ret] = answer(cd);
+    results.push_back(AbiValue::Tuple({AbiValue::Bool(ok), AbiValue::Bytes(ret)}));
+  }
+  std::vector<AbiType> t = {AbiType::Array(AbiType::Tuple({AbiType::Bool(), AbiType::Bytes()}))};
+  std::vector<AbiValue> v = {AbiValue::Array(results)};
+  return json(Hex0x(*AbiEncode(t, v)));
+}
+
 // A Multicall3 + DstackApp on a fake node: devices whose first byte is 0xd1 and compose hashes
 // with an odd first byte are allowed; allowAnyDevice is `any`.
 void ScriptChain(ScriptedRpc& rpc, bool any, bool empty_sub_result = false) {
@@ -37,26 +66,19 @@ void ScriptChain(ScriptedRpc& rpc, bool any, bool empty_sub_result = false) {
     return json{{"number", "0x1b4"}, {"hash", kBlockHash}, {"baseFeePerGas", "0x7"}};
   });
   rpc.On("eth_call", [any, empty_sub_result](const json& p) -> absl::StatusOr<json> {
-    Bytes data = *HexDecode(p[0]["data"].get<std::string>());
-    absl::StatusOr<std::vector<AbiValue>> calls = DecodeCall(kAggregate3Signature, data);
-    if (!calls.ok()) return absl::InternalError("not aggregate3");
-    std::vector<AbiValue> results;
-    for (const AbiValue& c : (*calls)[0].items) {
-      const Bytes& cd = c.items[2].bytes;
+    return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
       Bytes ret;
       if (cd == dstack_app::AllowAnyDevice()) ret = Word(any);
       else if (cd.size() == 36 && cd[0] == 0xbf) ret = Word(cd[4] == 0xd1);
       else if (cd.size() == 36 && cd[0] == 0x2f) ret = Word(cd[4] & 1);
       if (empty_sub_result) ret.clear();
-      results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(ret)}));
-    }
-    std::vector<AbiType> t = {AbiType::Array(AbiType::Tuple({AbiType::Bool(), AbiType::Bytes()}))};
-    std::vector<AbiValue> v = {AbiValue::Array(results)};
-    return json(Hex0x(*AbiEncode(t, v)));
+      return {true, ret};
+    });
   });
 }
 
-TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallPinnedToTheHeadForOneItem) {
+// One round trip: the block number comes from getBlockNumber() inside the same aggregate3.
+TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallAtLatestThatNamesItsBlockForOneItem) {
   ScriptedRpc rpc;
   ScriptChain(rpc, /*any=*/false);
   ChainReader reader(rpc, {.kms = Address()});
@@ -65,8 +87,10 @@ TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallPinnedToTheHeadForOneItem) {
   absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"),
                                                               {&device, 1}, {&hash, 1});
   ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(rpc.Requests(), 1);  // the aggregate3 and the head's header in one batch
   EXPECT_EQ(rpc.Count("eth_call"), 1);
-  EXPECT_EQ(rpc.Params("eth_call")[0][1], "0x1b4");
+  EXPECT_EQ(rpc.Count("eth_blockNumber"), 0);
+  EXPECT_EQ(rpc.Params("eth_call")[0][1], "latest");
   EXPECT_EQ(rpc.Params("eth_call")[0][0]["to"], "0xca11bde05977b3631167028862be2a173976ca11");
   EXPECT_EQ(p->block.number, 0x1b4u);
   EXPECT_EQ(Hex0x(p->block.hash.view()), kBlockHash);
@@ -88,6 +112,7 @@ TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallFor50ItemsAndOrsAllowAny) {
   absl::StatusOr<Prerequisites> p =
       reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), devices, hashes, at);
   ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(rpc.Requests(), 1);
   EXPECT_EQ(rpc.Count("eth_call"), 1);
   EXPECT_EQ(rpc.Count("eth_getBlockByNumber"), 0);  // the given block is used
   EXPECT_EQ(rpc.Params("eth_call")[0][1], "0x4d");
@@ -106,7 +131,7 @@ TEST(ChainReaderTest, FailsClosedWhenTheMulticallSubCallFailed) {
       "000000000000000000000000000000000000000000000174d756c746963616c6c333a2063616c6c206661696c65"
       "64000000000000000000";
   rpc.On("eth_call", [revert](const json&) -> absl::StatusOr<json> {
-    return testing::RpcErrorStatus(3, "execution reverted: Multicall3: call failed", revert, "eth_call");
+    return testutil::RpcErrorStatus(3, "execution reverted: Multicall3: call failed", revert, "eth_call");
   });
   ChainReader reader(rpc, {.kms = Address()});
   Hash32 h = Fill(1);
@@ -115,13 +140,16 @@ TEST(ChainReaderTest, FailsClosedWhenTheMulticallSubCallFailed) {
   EXPECT_THAT(p.status().message(), HasSubstr("Multicall3: call failed"));
 }
 
-TEST(ChainReaderTest, AnAppWithoutCodeIsNoContract) {
+// APP_NOT_FOUND is NOT_FOUND, as common.proto documents, with the app in its metadata.
+TEST(ChainReaderTest, AnAppWithoutCodeIsNotFoundWithReasonAppNotFound) {
   ScriptedRpc rpc;
   ScriptChain(rpc, false, /*empty_sub_result=*/true);
   ChainReader reader(rpc, {.kms = Address()});
   absl::StatusOr<Prerequisites> p =
       reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), {}, {});
-  EXPECT_EQ(p.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReasonOf(p.status()), Reason::kAppNotFound);
+  EXPECT_EQ(MetadataOf(p.status()).at("app_id"), "0x00000000000000000000000000000000000000AA");
   EXPECT_THAT(p.status().message(), HasSubstr("no contract at 0x00000000000000000000000000000000000000AA"));
 }
 
@@ -163,12 +191,12 @@ TEST(ChainReaderTest, IsAppAllowedAsksDstackKmsAtThePinnedBlock) {
   info.app_id = A("0x00000000000000000000000000000000000000aa");
   info.tcb_status = "UpToDate";
   rpc.On("eth_call", [&](const json& p) -> absl::StatusOr<json> {
-    if (p[0]["to"] != Hex0x(kms.view()) || p[0]["data"] != Hex0x(dstack_kms::IsAppAllowed(info))) {
-      return absl::InternalError("unexpected call");
-    }
-    std::vector<AbiType> t = {AbiType::Bool(), AbiType::String()};
-    std::vector<AbiValue> v = {AbiValue::Bool(false), AbiValue::String("Compose hash not allowed")};
-    return json(Hex0x(*AbiEncode(t, v)));
+    return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
+      EXPECT_EQ(cd, dstack_kms::IsAppAllowed(info));
+      std::vector<AbiType> t = {AbiType::Bool(), AbiType::String()};
+      std::vector<AbiValue> v = {AbiValue::Bool(false), AbiValue::String("Compose hash not allowed")};
+      return {true, *AbiEncode(t, v)};
+    });
   });
   ChainReader reader(rpc, {.kms = kms});
   absl::StatusOr<AllowDecision> d = reader.IsAppAllowed(info);
@@ -176,14 +204,20 @@ TEST(ChainReaderTest, IsAppAllowedAsksDstackKmsAtThePinnedBlock) {
   EXPECT_FALSE(d->allowed);
   EXPECT_EQ(d->reason, "Compose hash not allowed");
   EXPECT_EQ(d->block.number, 0x1b4u);
-  EXPECT_EQ(rpc.Params("eth_call")[0][1], "0x1b4");
+  EXPECT_EQ(rpc.Requests(), 1);
+  EXPECT_EQ(rpc.Params("eth_call")[0][1], "latest");
+  // At a pinned block the call carries that block's number as its tag.
+  absl::StatusOr<AllowDecision> pinned = reader.IsAppAllowed(info, PinnedBlock{0x10, Fill(0x10)});
+  ASSERT_TRUE(pinned.ok()) << pinned.status();
+  EXPECT_EQ(pinned->block, (PinnedBlock{0x10, Fill(0x10)}));
+  EXPECT_EQ(rpc.Params("eth_call")[1][1], "0x10");
 }
 
 TEST(ChainReaderTest, RevertedReadIsFailedPreconditionWithDecodedReason) {
   ScriptedRpc rpc;
   ScriptChain(rpc, false);
   rpc.On("eth_call", [](const json&) -> absl::StatusOr<json> {
-    return testing::RpcErrorStatus(
+    return testutil::RpcErrorStatus(
         3, "execution reverted", "0x118cdaa70000000000000000000000005b38da6a701c568545dcfcb03fcb875f56beddc4",
         "eth_call");
   });
@@ -192,6 +226,65 @@ TEST(ChainReaderTest, RevertedReadIsFailedPreconditionWithDecodedReason) {
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(d.status().message(),
               HasSubstr("OwnableUnauthorizedAccount(0x5B38Da6a701c568545dCfcB03FcB875f56beddC4)"));
+}
+
+TEST(ChainReaderTest, ABlockArrivingBetweenTheBatchHalvesIsReadAgain) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false);
+  int headers = 0;
+  // The first header is one block behind the state that answered the aggregate3.
+  rpc.On("eth_getBlockByNumber", [&](const json&) -> absl::StatusOr<json> {
+    return json{{"number", ++headers == 1 ? "0x1b3" : "0x1b4"}, {"hash", kBlockHash}};
+  });
+  ChainReader reader(rpc, {.kms = Address()});
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(Address(), {}, {});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(rpc.Requests(), 2);
+  EXPECT_EQ(p->block.number, kHead);
+  EXPECT_EQ(Hex0x(p->block.hash.view()), kBlockHash);
+}
+
+TEST(ChainReaderTest, KmsStateAndAllowlistsAreOneRoundTripEach) {
+  ScriptedRpc rpc;
+  ScriptChain(rpc, false);
+  Address owner = A("0x5B38Da6a701c568545dCfcB03FcB875f56beddC4");
+  Bytes owner_word(12, 0);
+  owner_word.insert(owner_word.end(), owner.begin(), owner.end());
+  rpc.On("eth_call", [&](const json& p) -> absl::StatusOr<json> {
+    return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
+      if (cd == dstack_kms::GetKmsInfo()) {
+        std::vector<AbiType> t = {AbiType::Bytes(), AbiType::Bytes(), AbiType::Bytes(), AbiType::Bytes()};
+        std::vector<AbiValue> v = {AbiValue::Bytes(Bytes(33, 2)), AbiValue::Bytes(Bytes{0x30}),
+                                   AbiValue::Bytes(Bytes{}), AbiValue::Bytes(Bytes{})};
+        return {true, *AbiEncode(t, v)};
+      }
+      if (cd == ownable::Owner() || cd == dstack_kms::AppImplementation()) return {true, owner_word};
+      if (cd == dstack_kms::GatewayAppId()) {
+        std::vector<AbiType> t = {AbiType::String()};
+        std::vector<AbiValue> v = {AbiValue::String("gw")};
+        return {true, *AbiEncode(t, v)};
+      }
+      if (cd == ownable::PendingOwner()) return {true, Bytes(32, 0)};
+      return {true, Word(cd.size() == 36 && cd[4] == 0x01)};  // allowlists: first byte 0x01 allowed
+    });
+  });
+  ChainReader reader(rpc, {.kms = A("0x2f83172A49584C017F2B256F0FB2Dca14126Ba9C")});
+  absl::StatusOr<KmsState> k = reader.GetKmsState();
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(rpc.Requests(), 1);
+  EXPECT_EQ(k->owner, owner);
+  EXPECT_EQ(k->gateway_app_id, "gw");
+  EXPECT_EQ(k->info.k256_pubkey, Bytes(33, 2));
+  EXPECT_FALSE(k->pending_owner.has_value());
+  EXPECT_EQ(k->block.number, kHead);
+
+  std::vector<Hash32> os = {Fill(0x01), Fill(0x02)}, mrs = {Fill(0x01)}, devices = {Fill(0x03)};
+  absl::StatusOr<KmsAllowlists> l = reader.CheckKmsAllowlists(os, mrs, devices);
+  ASSERT_TRUE(l.ok()) << l.status();
+  EXPECT_EQ(rpc.Requests(), 2);
+  EXPECT_EQ(l->os_image_allowed, (std::vector<bool>{true, false}));
+  EXPECT_EQ(l->aggregated_mr_allowed, (std::vector<bool>{true}));
+  EXPECT_EQ(l->device_allowed, (std::vector<bool>{false}));
 }
 
 TEST(ChainReaderTest, Erc1967SlotIsTheStandardOne) {
@@ -247,27 +340,25 @@ TEST(ChainReaderTest, GetAppReadsFlagsAndImplementationAtOneBlock) {
   ScriptChain(rpc, true);
   Address owner = A("0x5B38Da6a701c568545dCfcB03FcB875f56beddC4");
   rpc.On("eth_call", [&](const json& p) -> absl::StatusOr<json> {
-    Bytes data = *HexDecode(p[0]["data"].get<std::string>());
-    std::vector<AbiValue> calls = (*DecodeCall(kAggregate3Signature, data))[0].items;
-    std::vector<AbiValue> results;
     Bytes owner_word(12, 0);
     owner_word.insert(owner_word.end(), owner.begin(), owner.end());
-    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(Word(true))}));   // registered
-    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(owner_word)}));   // owner
-    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(Word(true))}));   // any
-    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(Bytes(32, 0))})); // pending
-    results.push_back(AbiValue::Tuple({AbiValue::Bool(false), AbiValue::Bytes(Bytes{})}));     // no tcb getter
     Bytes two(32, 0);
     two[31] = 2;
-    results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(two)}));          // version
-    EXPECT_EQ(calls.size(), results.size());
-    std::vector<AbiType> t = {AbiType::Array(AbiType::Tuple({AbiType::Bool(), AbiType::Bytes()}))};
-    std::vector<AbiValue> v = {AbiValue::Array(results)};
-    return json(Hex0x(*AbiEncode(t, v)));
+    std::vector<std::pair<bool, Bytes>> answers = {
+        {true, Word(true)},      // registered
+        {true, owner_word},      // owner
+        {true, Word(true)},      // any
+        {true, Bytes(32, 0)},    // pending
+        {false, Bytes{}},        // no tcb getter
+        {true, two},             // version
+        {true, Word(true)},      // upgradesDisabled
+    };
+    size_t i = 0;
+    return Aggregate3Answer(p, [&](const Bytes&) { return answers.at(i++); });
   });
   rpc.On("eth_getStorageAt", [](const json& p) -> absl::StatusOr<json> {
     EXPECT_EQ(p[1], "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc");
-    EXPECT_EQ(p[2], "0x1b4");
+    EXPECT_EQ(p[2], "latest");
     return json("0x000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512");
   });
   ChainReader reader(rpc, {.kms = Address()});
@@ -280,7 +371,11 @@ TEST(ChainReaderTest, GetAppReadsFlagsAndImplementationAtOneBlock) {
   EXPECT_FALSE(s->require_tcb_up_to_date.has_value());
   EXPECT_EQ(s->version, U256(2));
   EXPECT_EQ(s->implementation, A("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"));
+  EXPECT_EQ(s->upgrades_disabled, true);
   EXPECT_EQ(s->block.number, 0x1b4u);
+  // One batch, one round trip: the aggregate3, the slot read and the header.
+  EXPECT_EQ(rpc.Requests(), 1);
+  EXPECT_EQ(Hex0x(s->block.hash.view()), kBlockHash);
 }
 
 }  // namespace

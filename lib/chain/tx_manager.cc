@@ -45,17 +45,6 @@ std::string_view TxStateName(TxState s) {
   return "unknown";
 }
 
-absl::StatusOr<SignedTransaction> SignWith(Signer& signer, const Transaction& tx) {
-  ASSIGN_OR_RETURN(Hash32 digest, SigningHash(tx));
-  ASSIGN_OR_RETURN(RecoverableSignature sig, signer.SignDigest(digest));
-  SignedTransaction st{tx, TxSignature{sig.v, sig.r, sig.s}};
-  ASSIGN_OR_RETURN(Address from, RecoverSender(st));
-  if (from != signer.address()) {
-    return absl::InternalError("signer produced a signature for another address");
-  }
-  return st;
-}
-
 TxFees BumpFees(const TxFees& f) {
   auto bump = [](const U256& v) {
     U256 b = MulDiv(v, 1125, 1000);
@@ -151,6 +140,10 @@ void TxManager::Track(const std::shared_ptr<Signer>& signer, const Transaction& 
   by_hash_[sent.hash] = t;
 }
 
+void TxManager::RecordState(TxState state) const {
+  if (options_.metrics != nullptr) options_.metrics->RecordTransactionState(TxStateName(state));
+}
+
 std::shared_ptr<TxManager::Tracked> TxManager::Find(const Hash32& hash) const {
   absl::MutexLock l(&tracked_mu_);
   auto it = by_hash_.find(hash);
@@ -183,6 +176,7 @@ absl::StatusOr<SentTx> TxManager::Send(const TxRequest& request) {
     if (sent.ok()) {
       lane.next = tx.nonce + 1;
       Track(request.signer, tx, *sent);
+      RecordState(TxState::kPending);
       return sent;
     }
     last = sent.status();
@@ -395,9 +389,10 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
             t->mined_hash = receipt->transaction_hash;
             t->receipt = *receipt;
             t->confirmations = conf;
-            if (conf >= confirmations) {
+            if (conf >= confirmations && t->state == TxState::kPending) {
               t->state = receipt->success ? TxState::kConfirmed : TxState::kFailed;
               if (!receipt->success) t->reason = "execution reverted (receipt status 0)";
+              RecordState(t->state);
             }
           }
           if (conf >= confirmations) return *receipt;

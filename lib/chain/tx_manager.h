@@ -43,6 +43,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/chain/eth_rpc.h"
+#include "lib/chain/signer.h"
+#include "lib/common/chain_metrics.h"
 #include "lib/common/clock.h"
 #include "lib/common/u256.h"
 #include "lib/crypto/secp256k1.h"
@@ -50,32 +52,6 @@
 #include "lib/jsonrpc/rpc_caller.h"
 
 namespace chainkms {
-
-// Who signs: an address and signatures over digests. Implementations must be thread-safe.
-class Signer {
- public:
-  virtual ~Signer() = default;
-  virtual Address address() const = 0;
-  virtual absl::StatusOr<RecoverableSignature> SignDigest(const Hash32& digest) = 0;
-};
-
-// Signs with a private key held in memory (wiped with the signer).
-class LocalKeySigner final : public Signer {
- public:
-  explicit LocalKeySigner(Secp256k1PrivateKey key)
-      : key_(std::move(key)), address_(key_.ToAddress()) {}
-  Address address() const override { return address_; }
-  absl::StatusOr<RecoverableSignature> SignDigest(const Hash32& digest) override {
-    return key_.SignRecoverable(digest);
-  }
-
- private:
-  Secp256k1PrivateKey key_;
-  Address address_;
-};
-
-// SigningHash + SignDigest; checks the signature recovers to signer.address().
-absl::StatusOr<SignedTransaction> SignWith(Signer& signer, const Transaction& tx);
 
 struct TxFees {
   U256 max_fee_per_gas;
@@ -139,6 +115,8 @@ struct TxManagerOptions {
   // while WaitForReceipt runs. ZeroDuration() disables it.
   absl::Duration stuck_after = absl::Minutes(3);
   int max_send_attempts = 4;
+  // Transactions by state (chainkms_transactions_total{state}). May be null.
+  ChainMetrics* metrics = nullptr;
 };
 
 // What Reconcile found.
@@ -207,6 +185,7 @@ class TxManager {
   absl::StatusOr<uint64_t> Gas(const TxRequest& request);
   void Track(const std::shared_ptr<Signer>& signer, const Transaction& tx, const SentTx& sent);
   std::shared_ptr<Tracked> Find(const Hash32& hash) const;
+  void RecordState(TxState state) const;
 
   RpcCaller& rpc_;
   uint64_t chain_id_;

@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/chain/scripted_rpc_test_util.h"
+#include "lib/testing/scripted_rpc.h"
 #include "lib/common/hex.h"
 #include "lib/testing/fake_clock.h"
 
@@ -13,7 +13,7 @@ namespace chainkms {
 namespace {
 
 using nlohmann::json;
-using testing::ScriptedRpc;
+using testutil::ScriptedRpc;
 using ::testing::HasSubstr;
 
 std::shared_ptr<Signer> AnvilSigner() {
@@ -50,10 +50,10 @@ struct FakeNode {
         return s;
       }
       if (st.tx.nonce < nonce) {
-        return testing::RpcErrorStatus(-32000, "nonce too low", "", "eth_sendRawTransaction");
+        return testutil::RpcErrorStatus(-32000, "nonce too low", "", "eth_sendRawTransaction");
       }
       if (st.tx.nonce > nonce) {
-        return testing::RpcErrorStatus(-32000, "nonce too high", "", "eth_sendRawTransaction");
+        return testutil::RpcErrorStatus(-32000, "nonce too high", "", "eth_sendRawTransaction");
       }
       ++nonce;
       accepted.push_back(st);
@@ -75,7 +75,7 @@ TEST(TxManagerTest, TwentyConcurrentSendsGetConsecutiveNonces) {
   FakeNode node;
   node.nonce = 7;
   node.Install(rpc);
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   std::vector<std::thread> threads;
@@ -100,9 +100,9 @@ TEST(TxManagerTest, AFailedSendLeavesNoGap) {
   FakeNode node;
   node.Install(rpc);
   node.forced_send_errors.push_back(
-      testing::RpcErrorStatus(-32000, "insufficient funds for gas * price + value", "",
+      testutil::RpcErrorStatus(-32000, "insufficient funds for gas * price + value", "",
                               "eth_sendRawTransaction"));
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   absl::StatusOr<SentTx> first = txm.Send(Req(signer));
@@ -116,7 +116,7 @@ TEST(TxManagerTest, ResyncsOnNonceTooLow) {
   ScriptedRpc rpc;
   FakeNode node;
   node.Install(rpc);
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   ASSERT_TRUE(txm.Send(Req(signer)).ok());
@@ -133,7 +133,7 @@ TEST(TxManagerTest, FillsAGapWhenTheNodeForgotOurTransactions) {
   ScriptedRpc rpc;
   FakeNode node;
   node.Install(rpc);
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   ASSERT_TRUE(txm.Send(Req(signer)).ok());  // nonce 0
@@ -159,14 +159,14 @@ TEST(TxManagerTest, RevertAtEstimateSendsNothingAndKeepsTheNonce) {
   node.Install(rpc);
   rpc.On("eth_estimateGas", [](const json&) -> absl::StatusOr<json> {
     // cast calldata 'Error(string)' 'Compose hash not allowed'
-    return testing::RpcErrorStatus(
+    return testutil::RpcErrorStatus(
         3, "execution reverted: Compose hash not allowed",
         "0x08c379a00000000000000000000000000000000000000000000000000000000000000020000000000000000000"
         "0000000000000000000000000000000000000000000018436f6d706f73652068617368206e6f7420616c6c6f7765"
         "640000000000000000",
         "eth_estimateGas");
   });
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   absl::StatusOr<SentTx> s = txm.Send(Req(signer));
@@ -183,7 +183,7 @@ TEST(TxManagerTest, GasIsEstimatePlusTwentyPercentAndFeesFollowFeeHistory) {
   ScriptedRpc rpc;
   FakeNode node;
   node.Install(rpc);
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   absl::StatusOr<SentTx> s = txm.Send(Req(AnvilSigner()));
   ASSERT_TRUE(s.ok());
@@ -196,13 +196,13 @@ TEST(TxManagerTest, GasIsEstimatePlusTwentyPercentAndFeesFollowFeeHistory) {
 TEST(TxManagerTest, FeesFallBackToMaxPriorityFeePerGas) {
   ScriptedRpc rpc;
   rpc.On("eth_feeHistory", [](const json&) -> absl::StatusOr<json> {
-    return testing::RpcErrorStatus(-32601, "method not found", "", "eth_feeHistory");
+    return testutil::RpcErrorStatus(-32601, "method not found", "", "eth_feeHistory");
   });
   rpc.On("eth_maxPriorityFeePerGas", [](const json&) -> absl::StatusOr<json> { return json("0x0"); });
   rpc.On("eth_getBlockByNumber", [](const json&) -> absl::StatusOr<json> {
     return json{{"number", "0x5"}, {"hash", Hex0x(Hash32().view())}, {"baseFeePerGas", "0xa"}};
   });
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   absl::StatusOr<TxFees> f = txm.SuggestFees();
   ASSERT_TRUE(f.ok()) << f.status();
@@ -265,7 +265,7 @@ TEST(TxManagerTest, ReportsAReorgAndWaitsForTheReceiptAgain) {
   Hash32 tx = Fill(0x77);
   chain.hashes[10] = Fill(0xa0);
   chain.mined[tx] = {10, Fill(0xa0)};
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManagerOptions opts;
   opts.poll_interval = absl::Seconds(1);
   TxManager txm(rpc, 31337, clock, opts);
@@ -296,7 +296,7 @@ TEST(TxManagerTest, TimesOutWithDeadlineExceeded) {
   ScriptedRpc rpc;
   FakeChain chain;
   chain.Install(rpc);
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   absl::StatusOr<Receipt> r = txm.WaitForReceipt(Fill(1), 1, absl::Seconds(5));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
@@ -321,7 +321,7 @@ TEST(TxManagerTest, ReplacesAStuckTransactionAndTheMinedOneWins) {
     }
     return json(Hex0x(h.view()));
   });
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManagerOptions opts;
   opts.poll_interval = absl::Seconds(10);
   opts.stuck_after = absl::Seconds(30);
@@ -349,7 +349,7 @@ TEST(TxManagerTest, ReplacesAStuckTransactionAndTheMinedOneWins) {
 
 TEST(TxManagerTest, SpeedUpOfAnUnknownHashIsNotFound) {
   ScriptedRpc rpc;
-  testing::FakeClock clock;
+  testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   EXPECT_EQ(txm.SpeedUp(Fill(3)).status().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(txm.GetStatus(Fill(3)).has_value());

@@ -8,7 +8,7 @@ namespace chainkms {
 namespace {
 
 TEST(ClockTest, FakeClockMovesOnlyWhenTold) {
-  testing::FakeClock clock(absl::FromUnixSeconds(1000));
+  testutil::FakeClock clock(absl::FromUnixSeconds(1000));
   EXPECT_EQ(clock.Now(), absl::FromUnixSeconds(1000));
   clock.SleepFor(absl::Seconds(5));
   EXPECT_EQ(clock.Now(), absl::FromUnixSeconds(1005));

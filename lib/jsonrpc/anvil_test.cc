@@ -13,8 +13,8 @@
 namespace chainkms {
 namespace {
 
-using ::chainkms::testing::AnvilProcess;
-using ::chainkms::testing::CountingTransport;
+using ::chainkms::testutil::AnvilProcess;
+using ::chainkms::testutil::CountingTransport;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 

@@ -14,9 +14,9 @@
 namespace chainkms {
 namespace {
 
-using ::chainkms::testing::CountingTransport;
-using ::chainkms::testing::FakeTransport;
-using ::chainkms::testing::HttpTestServer;
+using ::chainkms::testutil::CountingTransport;
+using ::chainkms::testutil::FakeTransport;
+using ::chainkms::testutil::HttpTestServer;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
@@ -44,7 +44,7 @@ TEST_F(ClientOverHttpTest, CallReturnsTheResultForItsId) {
     EXPECT_EQ(req["jsonrpc"], "2.0");
     EXPECT_EQ(req["method"], "eth_getBalance");
     EXPECT_EQ(req["params"], json::array({"0xabc", "latest"}));
-    return HttpTestServer::Response{.body = testing::JsonRpcResult(req["id"], "0x2a")};
+    return HttpTestServer::Response{.body = testutil::JsonRpcResult(req["id"], "0x2a")};
   });
   absl::StatusOr<json> r = rpc_->Call("eth_getBalance", {"0xabc", "latest"});
   ASSERT_TRUE(r.ok()) << r.status();
@@ -56,7 +56,7 @@ TEST_F(ClientOverHttpTest, BatchMatchesRepliesByIdWhateverTheirOrder) {
     const json req = json::parse(body);
     json out = json::array();
     for (const json& r : req) {
-      out.push_back(json::parse(testing::JsonRpcResult(r["id"], r["params"][0])));
+      out.push_back(json::parse(testutil::JsonRpcResult(r["id"], r["params"][0])));
     }
     std::reverse(out.begin(), out.end());
     return HttpTestServer::Response{.body = out.dump()};
@@ -76,8 +76,8 @@ TEST_F(ClientOverHttpTest, BatchEntryWithoutAReplyFailsAloneAndErrorsStayPerEntr
   Serve([](const std::string& body) {
     const json req = json::parse(body);
     json out = json::array();
-    out.push_back(json::parse(testing::JsonRpcResult(req[0]["id"], "0x1")));
-    out.push_back(json::parse(testing::JsonRpcError(req[2]["id"], 3, "execution reverted")));
+    out.push_back(json::parse(testutil::JsonRpcResult(req[0]["id"], "0x1")));
+    out.push_back(json::parse(testutil::JsonRpcError(req[2]["id"], 3, "execution reverted")));
     return HttpTestServer::Response{.body = out.dump()};
   });
   auto r = rpc_->Batch({{"a", json::array()}, {"b", json::array()}, {"c", json::array()}});
@@ -93,9 +93,9 @@ TEST_F(ClientOverHttpTest, BatchWithDuplicateOrUnexpectedIdsFailsAsAWhole) {
   Serve([&](const std::string& body) {
     const json req = json::parse(body);
     json out = json::array();
-    out.push_back(json::parse(testing::JsonRpcResult(req[0]["id"], "0x1")));
+    out.push_back(json::parse(testutil::JsonRpcResult(req[0]["id"], "0x1")));
     out.push_back(json::parse(
-        testing::JsonRpcResult(duplicate ? req[0]["id"] : json(999999), "0x2")));
+        testutil::JsonRpcResult(duplicate ? req[0]["id"] : json(999999), "0x2")));
     return HttpTestServer::Response{.body = out.dump()};
   });
   auto r = rpc_->Batch({{"a", json::array()}, {"b", json::array()}});
@@ -126,7 +126,7 @@ TEST_F(ClientOverHttpTest, HtmlTooManyRequestsWith429IsResourceExhausted) {
 
 TEST_F(ClientOverHttpTest, JsonRpcRateLimitErrorIsResourceExhausted) {
   Serve([](const std::string& body) {
-    return HttpTestServer::Response{.body = testing::JsonRpcError(
+    return HttpTestServer::Response{.body = testutil::JsonRpcError(
                                         json::parse(body)["id"], -32005,
                                         "daily request count exceeded, request rate limited")};
   });

@@ -16,7 +16,7 @@
 namespace chainkms {
 namespace {
 
-using ::chainkms::testing::HttpTestServer;
+using ::chainkms::testutil::HttpTestServer;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using json = nlohmann::json;
@@ -95,7 +95,7 @@ TEST(CurlTransportTest, NeverFollowsRedirects) {
 }
 
 TEST(CurlTransportTest, RefusedConnectionIsUnavailableAndNotDelivered) {
-  auto t = Transport(absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort(), "/"));
+  auto t = Transport(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/"));
   absl::StatusOr<std::string> r = t->Post("{}");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(WasNotDelivered(r.status()));
@@ -178,7 +178,7 @@ TEST(RedactUrlTest, StripsCredentialsQueriesAndApiKeysInThePath) {
 
 TEST(CurlTransportTest, ErrorsNeverShowCredentials) {
   const std::string url =
-      absl::StrCat("http://alice:hunter2@127.0.0.1:", testing::UnusedLoopbackPort(),
+      absl::StrCat("http://alice:hunter2@127.0.0.1:", testutil::UnusedLoopbackPort(),
                    "/v2/SECRETKEY0123456789abcdef?token=t0ps3cret");
   auto t = Transport(url);
   EXPECT_THAT(t->Describe(), Not(HasSubstr("hunter2")));

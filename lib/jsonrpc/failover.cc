@@ -26,7 +26,40 @@ std::optional<json> HashOfKnownRawTx(std::string_view method, const json& params
   return json(Hex0x(Keccak256(*raw).view()));
 }
 
+// The metrics label of a failed attempt.
+std::string_view ErrorKind(const absl::Status& status) {
+  if (status.ok()) return "";
+  if (std::optional<RpcError> e = GetRpcError(status)) {
+    return e->kind == RpcErrorKind::kRateLimited ? "rate_limited" : "rpc";
+  }
+  switch (status.code()) {
+    case absl::StatusCode::kDeadlineExceeded: return "timeout";
+    case absl::StatusCode::kUnavailable: return "unavailable";
+    case absl::StatusCode::kResourceExhausted: return "rate_limited";
+    default: return "bad_answer";
+  }
+}
+
 }  // namespace
+
+std::string EndpointLabel(std::string_view description) {
+  std::string_view rest = description;
+  if (size_t scheme = rest.find("://"); scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+  if (size_t at = rest.find('@'); at != std::string_view::npos && at < rest.find('/')) {
+    rest.remove_prefix(at + 1);
+  }
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  return rest.empty() ? std::string("unknown") : std::string(rest);
+}
+
+bool NullIsAnAnswer(std::string_view method) {
+  return method == "eth_getTransactionReceipt" || method == "eth_getTransactionByHash" ||
+         method == "eth_getBlockByNumber" || method == "eth_getBlockByHash" ||
+         method == "eth_getTransactionByBlockHashAndIndex" ||
+         method == "eth_getTransactionByBlockNumberAndIndex" || method == "anvil_setCode" ||
+         method.starts_with("evm_") || method.starts_with("anvil_") ||
+         method.starts_with("hardhat_");
+}
 
 bool FailoverClient::IsNonIdempotent(std::string_view method) {
   return method == "eth_sendRawTransaction" || method == "eth_sendTransaction";
@@ -40,6 +73,7 @@ FailoverClient::FailoverClient(std::vector<std::shared_ptr<JsonRpcTransport>> en
   for (auto& t : endpoints) {
     EndpointHealth h;
     h.endpoint = t->Describe();
+    labels_.push_back(EndpointLabel(h.endpoint));
     health_.push_back(std::move(h));
     clients_.push_back(std::make_unique<JsonRpcClient>(std::move(t), client_options));
   }
@@ -69,6 +103,13 @@ void FailoverClient::MarkHealthy(size_t index) {
   h.consecutive_failures = 0;
   h.unhealthy_until = absl::InfinitePast();
   h.healthy = true;
+}
+
+void FailoverClient::Record(size_t index, std::string_view method, absl::Duration latency,
+                            const absl::Status& status) {
+  if (options_.metrics == nullptr) return;
+  options_.metrics->RecordChainRpc(method.starts_with("batch") ? "batch" : method, labels_[index],
+                                   latency, ErrorKind(status));
 }
 
 void FailoverClient::MarkUnhealthy(size_t index, const absl::Status& status) {
@@ -118,7 +159,9 @@ absl::StatusOr<T> FailoverClient::Run(std::string_view label, bool idempotent, F
         absl::MutexLock l(&mu_);
         ++health_[i].requests;
       }
+      const absl::Time start = clock_.Now();
       absl::StatusOr<T> r = attempt(*clients_[i]);
+      Record(i, label, clock_.Now() - start, r.status());
       if (r.ok()) {
         MarkHealthy(i);
         return r;
@@ -136,6 +179,10 @@ absl::StatusOr<json> FailoverClient::Call(std::string_view method, json params) 
     absl::StatusOr<json> r = c.Call(method, params);
     if (!r.ok()) {
       if (std::optional<json> hash = HashOfKnownRawTx(method, params, r.status())) return *hash;
+    } else if (r->is_null() && !NullIsAnAnswer(method)) {
+      // A node in trouble (pruned, syncing, broken proxy) answering null where a value is due.
+      return absl::UnavailableError(absl::StrCat(std::string(method), ": ", c.transport().Describe(),
+                                                 " answered null where a value is required"));
     }
     return r;
   });
@@ -153,7 +200,13 @@ absl::StatusOr<std::vector<absl::StatusOr<json>>> FailoverClient::Batch(
     absl::StatusOr<Out> r = c.Batch(requests);  // a copy: a failed attempt must not eat them
     if (!r.ok()) return r;
     for (size_t i = 0; i < r->size(); ++i) {
-      if ((*r)[i].ok()) continue;
+      if ((*r)[i].ok()) {
+        if ((*r)[i]->is_null() && !NullIsAnAnswer(requests[i].method)) {
+          return absl::UnavailableError(absl::StrCat(requests[i].method, ": ", c.transport().Describe(),
+                                                     " answered null where a value is required"));
+        }
+        continue;
+      }
       if (auto hash = HashOfKnownRawTx(requests[i].method, requests[i].params, (*r)[i].status())) {
         (*r)[i] = *hash;
       }

@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "lib/common/chain_metrics.h"
 #include "lib/common/clock.h"
 #include "lib/jsonrpc/client.h"
 #include "lib/jsonrpc/rpc_caller.h"
@@ -43,7 +44,18 @@ struct FailoverOptions {
   absl::Duration unhealthy_initial = absl::Seconds(1);     // first backoff of a failing endpoint
   absl::Duration unhealthy_max = absl::Seconds(60);        // cap of the doubling backoff
   std::vector<std::string> custom_error_signatures{};       // for revert messages (client.h)
+  // Latency and errors of every attempt, labelled by endpoint host (EndpointLabel). May be null.
+  ChainMetrics* metrics = nullptr;
 };
+
+// "host[:port]" of a Describe() string such as "https://rpc.example:8545/***": the metrics
+// label, which never carries a path, query or credentials.
+std::string EndpointLabel(std::string_view description);
+
+// True when a JSON `null` result is a valid answer of `method` (a receipt or transaction not
+// known yet, a block past the head). For every other method null is a bad answer, and the
+// next endpoint is asked.
+bool NullIsAnAnswer(std::string_view method);
 
 struct EndpointHealth {
   std::string endpoint;  // Describe(): credentials stripped
@@ -84,10 +96,13 @@ class FailoverClient final : public RpcCaller {
   bool ShouldTryNext(size_t index, const absl::Status& status, bool idempotent);
   void MarkHealthy(size_t index);
   void MarkUnhealthy(size_t index, const absl::Status& status);
+  void Record(size_t index, std::string_view method, absl::Duration latency,
+              const absl::Status& status);
 
   const FailoverOptions options_;
   Clock& clock_;
   std::vector<std::unique_ptr<JsonRpcClient>> clients_;  // fixed at construction, thread-safe
+  std::vector<std::string> labels_;                       // EndpointLabel per endpoint
   mutable absl::Mutex mu_;
   std::vector<EndpointHealth> health_ ABSL_GUARDED_BY(mu_);
 };

@@ -15,15 +15,15 @@
 namespace chainkms {
 namespace {
 
-using ::chainkms::testing::FakeClock;
-using ::chainkms::testing::FakeTransport;
-using ::chainkms::testing::HttpTestServer;
+using ::chainkms::testutil::FakeClock;
+using ::chainkms::testutil::FakeTransport;
+using ::chainkms::testutil::HttpTestServer;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using json = nlohmann::json;
 
 HttpTestServer::Response Answer(const std::string& body, const json& result) {
-  return {.body = testing::JsonRpcResult(json::parse(body)["id"], result)};
+  return {.body = testutil::JsonRpcResult(json::parse(body)["id"], result)};
 }
 
 std::shared_ptr<CurlTransport> Http(const std::string& url) {
@@ -45,7 +45,7 @@ TEST(FailoverClientTest, FirstEndpointRefusingConnectionsFailsOverToTheSecond) {
   ASSERT_TRUE(second.Start().ok());
   FakeClock clock;
   FailoverClient rpc(
-      {Http(absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort(), "/")),
+      {Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/")),
        Http(second.url())},
       {}, clock);
   absl::StatusOr<json> r = rpc.Call("eth_blockNumber", json::array());
@@ -251,8 +251,8 @@ TEST(FailoverClientTest, ChainIdMismatchNamesTheEndpointWithoutItsCredentials) {
 TEST(FailoverClientTest, ChainIdCheckIsUnavailableWhenNoEndpointAnswers) {
   FakeClock clock;
   FailoverClient rpc(
-      {Http(absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort(), "/")),
-       Http(absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort(), "/"))},
+      {Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/")),
+       Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/"))},
       {}, clock);
   EXPECT_EQ(rpc.ConnectAndCheckChainId(31337).code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(rpc.Health()[0].healthy);

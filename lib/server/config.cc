@@ -36,14 +36,6 @@ absl::Status Tail(std::string_view message) {
 
 }  // namespace
 
-EnvLookup ProcessEnv() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (value == nullptr) return std::nullopt;
-    return std::string(value);
-  };
-}
-
 FlagSet::FlagSet(std::string summary) : summary_(std::move(summary)) {}
 FlagSet::~FlagSet() = default;
 
@@ -285,7 +277,11 @@ void RegisterServerFlags(FlagSet& flags, ServerConfig* config) {
                   "Prometheus /metrics listen address host:port; empty disables it",
                   IsHostPortOrEmpty());
   flags.AddInt("max-concurrent-rpcs", &config->max_concurrent_rpcs, defaults.max_concurrent_rpcs,
-               "RPCs in flight before new ones are shed with RESOURCE_EXHAUSTED",
+               "unary RPCs in flight before new ones are shed with RESOURCE_EXHAUSTED",
+               InRange(1, 1'000'000));
+  flags.AddInt("max-concurrent-streams", &config->max_concurrent_streams,
+               defaults.max_concurrent_streams,
+               "server streams open before new ones are shed (counted apart from unary RPCs)",
                InRange(1, 1'000'000));
   flags.AddString("log-level", &config->log_level, defaults.log_level,
                   "least severe log level written: debug, info, warn, error",

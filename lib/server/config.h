@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "lib/common/env.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -32,9 +33,9 @@ namespace chainkms::server {
 template <typename T>
 using Validator = std::function<absl::Status(const T&)>;
 
-// Looks up an environment variable; std::nullopt when unset. Tests pass a map-backed lookup.
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-EnvLookup ProcessEnv();
+// The environment seam (lib/common/env.h); tests pass MapEnv.
+using ::chainkms::EnvLookup;
+using ::chainkms::ProcessEnv;
 
 enum class ParseOutcome { kRun, kHelp };
 
@@ -89,11 +90,13 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   std::string metrics_listen = "127.0.0.1:9464";  // "" disables the /metrics endpoint
   int64_t max_concurrent_rpcs = 256;
+  int64_t max_concurrent_streams = 64;  // server streams, limited apart from unary RPCs
   std::string log_level = "info";
   absl::Duration shutdown_grace = absl::Seconds(10);
 };
 
-// Registers --listen, --metrics-listen, --max-concurrent-rpcs, --log-level, --shutdown-grace.
+// Registers --listen, --metrics-listen, --max-concurrent-rpcs, --max-concurrent-streams,
+// --log-level, --shutdown-grace.
 void RegisterServerFlags(FlagSet& flags, ServerConfig* config);
 
 // Defaults for in-process tests: every port is 0 (the kernel picks one).

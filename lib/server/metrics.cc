@@ -62,6 +62,14 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
 
 Metrics::~Metrics() { StopExposer(); }
 
+std::string EndpointHost(std::string_view endpoint) {
+  std::string_view rest = endpoint;
+  if (size_t scheme = rest.find("://"); scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  return rest.empty() ? std::string("unknown") : std::string(rest);
+}
+
 absl::Status Metrics::StartExposer(const std::string& listen) {
   if (exposer_ != nullptr) return absl::FailedPreconditionError("metrics exposer already started");
   auto host_port = SplitHostPort(listen);
@@ -98,7 +106,7 @@ void Metrics::RpcFinished() { rpc_in_flight_->Decrement(); }
 
 void Metrics::RecordChainRpc(std::string_view method, std::string_view endpoint_url,
                              absl::Duration latency, std::string_view error_kind) {
-  std::string endpoint = RedactUrl(endpoint_url);
+  const std::string endpoint = EndpointHost(endpoint_url);
   chain_rpc_latency_->Add({{"method", std::string(method)}, {"endpoint", endpoint}},
                           LatencyBuckets())
       .Observe(Seconds(latency));

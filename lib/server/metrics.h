@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "lib/common/chain_metrics.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -30,10 +31,13 @@ class Exposer;
 
 namespace chainkms::server {
 
-class Metrics {
+// "host[:port]" of an endpoint URL or label: user:pass, path, query and fragment removed.
+std::string EndpointHost(std::string_view endpoint);
+
+class Metrics final : public ChainMetrics {
  public:
   Metrics();
-  ~Metrics();
+  ~Metrics() override;
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
@@ -52,12 +56,13 @@ class Metrics {
 
   // chainkms_chain_rpc_latency_seconds{method,endpoint} and, when `error_kind` is non-empty
   // ("timeout", "http", "rpc", ...), chainkms_chain_rpc_errors_total{method,endpoint,kind}.
+  // The endpoint label is EndpointHost(endpoint_url): never a path or an API key.
   void RecordChainRpc(std::string_view method, std::string_view endpoint_url,
-                      absl::Duration latency, std::string_view error_kind);
+                      absl::Duration latency, std::string_view error_kind) override;
 
   // chainkms_transactions_total{state}: transitions into a state (pending, confirmed, failed,
   // replaced, dropped); chainkms_transactions{state}: how many are in that state now.
-  void RecordTransactionState(std::string_view state);
+  void RecordTransactionState(std::string_view state) override;
   void SetTransactionsInState(std::string_view state, double count);
 
   // chainkms_store_latency_seconds{op,outcome} with outcome "ok" or "error".

@@ -25,9 +25,11 @@ TEST(MetricsTest, ChainRpcEndpointLabelNeverCarriesThePathOrApiKey) {
   metrics.RecordChainRpc("eth_call", "https://base.example.com/v2/SECRETKEY", absl::Milliseconds(9),
                          "timeout");
   std::string text = metrics.Serialize();
-  EXPECT_THAT(text, HasSubstr("chainkms_chain_rpc_errors_total{endpoint=\"https://"
-                              "base.example.com\",kind=\"timeout\",method=\"eth_call\"} 1"));
+  EXPECT_THAT(text, HasSubstr("chainkms_chain_rpc_errors_total{endpoint=\"base.example.com\","
+                              "kind=\"timeout\",method=\"eth_call\"} 1"));
   EXPECT_THAT(text, Not(HasSubstr("SECRETKEY")));
+  EXPECT_EQ(EndpointHost("https://user:pw@rpc.example:8545/v3/KEY?x=1"), "rpc.example:8545");
+  EXPECT_EQ(EndpointHost("127.0.0.1:8545"), "127.0.0.1:8545");
 }
 
 TEST(MetricsTest, TransactionStatesAndStoreLatencyAreExported) {

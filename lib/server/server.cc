@@ -159,7 +159,21 @@ GrpcServer::GrpcServer(GrpcServerOptions options)
       owned_metrics_(options_.metrics == nullptr ? std::make_unique<Metrics>() : nullptr),
       metrics_(options_.metrics != nullptr ? options_.metrics : owned_metrics_.get()),
       logger_(options_.logger != nullptr ? options_.logger : &Logger::Default()),
-      limiter_(options_.config.max_concurrent_rpcs) {}
+      limiter_(options_.config.max_concurrent_rpcs),
+      stream_limiter_(options_.config.max_concurrent_streams, ConcurrencyLimiter::Kind::kStreams) {}
+
+Serving GrpcServer::serving() {
+  return Serving{.unary = &limiter_,
+                 .streams = &stream_limiter_,
+                 .metrics = metrics_,
+                 .logger = logger_,
+                 .stopping = &stopping_};
+}
+
+absl::Status ShuttingDownError() {
+  return WithReason(absl::UnavailableError("the server is shutting down; retry on another replica"),
+                    Reason::kShuttingDown);
+}
 
 GrpcServer::~GrpcServer() { Stop(); }
 
@@ -198,7 +212,8 @@ absl::Status GrpcServer::Start() {
   server_->GetHealthCheckService()->SetServingStatus(true);
   logger_->Info("serving", {{"port", port_},
                             {"metrics_port", metrics_->exposer_port()},
-                            {"max_concurrent_rpcs", config.max_concurrent_rpcs}});
+                            {"max_concurrent_rpcs", config.max_concurrent_rpcs},
+                            {"max_concurrent_streams", config.max_concurrent_streams}});
   return absl::OkStatus();
 }
 
@@ -206,6 +221,8 @@ void GrpcServer::Stop() {
   absl::MutexLock lock(&stop_mu_);
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
+  // Streams end now (they wait on this); unary RPCs get the grace period.
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
   // Load balancers stop routing here before connections close.
   server_->GetHealthCheckService()->SetServingStatus(false);
   logger_->Info("shutting down",

@@ -7,17 +7,14 @@
 // ErrorInfo reason into the `chainkms-reason` trailer. SIGTERM/SIGINT trigger a graceful
 // shutdown: health turns NOT_SERVING, then in-flight RPCs get the grace period to finish.
 //
-// Shedding: interceptors in gRPC 1.51 cannot answer an RPC themselves, so the concurrency limit
-// is a ConcurrencyLimiter that each handler enters first:
+// Shedding: interceptors in gRPC 1.51 cannot answer an RPC themselves, so the concurrency limits
+// are ConcurrencyLimiters that each handler enters first through Handle() (lib/server/handle.h):
+// one for unary RPCs (--max-concurrent-rpcs) and one for server streams
+// (--max-concurrent-streams), so idle streams never shed unary calls. On Stop() the `stopping`
+// notification fires first: streams end at once with UNAVAILABLE / SHUTTING_DOWN.
 //
-//   grpc::Status Registry::GetApp(grpc::ServerContext* ctx, const GetAppRequest* req, App* out) {
-//     CHAINKMS_SHED_IF_OVERLOADED(limiter_);  // RESOURCE_EXHAUSTED, reason OVERLOADED
-//     ...
-//   }
-//
-//   // main.cc: flags -> ServerConfig -> Run
 //   GrpcServer server({.config = config});
-//   RegistryService registry(deps, &server.limiter());
+//   RegistryService registry(deps, server.serving());
 //   server.AddService(&registry);
 //   absl::Status s = server.Run();  // blocks until SIGTERM/SIGINT
 #pragma once
@@ -47,7 +44,9 @@ namespace chainkms::server {
 // Counts RPCs in flight and refuses a permit beyond the limit. Thread-safe.
 class ConcurrencyLimiter {
  public:
-  explicit ConcurrencyLimiter(int64_t max_in_flight) : max_(max_in_flight) {}
+  enum class Kind { kUnary, kStreams };
+  explicit ConcurrencyLimiter(int64_t max_in_flight, Kind kind = Kind::kUnary)
+      : max_(max_in_flight), kind_(kind) {}
 
   // Holds one slot while alive; a default or refused permit holds nothing.
   class Permit {
@@ -71,20 +70,29 @@ class ConcurrencyLimiter {
   Permit TryAcquire();
   int64_t in_flight() const { return in_flight_.load(); }
   int64_t max_in_flight() const { return max_; }
+  Kind kind() const { return kind_; }
 
  private:
   const int64_t max_;
+  const Kind kind_;
   std::atomic<int64_t> in_flight_{0};
 };
 
-// First statement of a sync handler: returns RESOURCE_EXHAUSTED (reason OVERLOADED) when the
-// limit is reached, else holds a slot until the handler returns.
-#define CHAINKMS_SHED_IF_OVERLOADED(limiter)                                              \
-  auto CHAINKMS_CONCAT(chainkms_permit_, __LINE__) = (limiter).TryAcquire();             \
-  if (!CHAINKMS_CONCAT(chainkms_permit_, __LINE__))                                       \
-  return ::chainkms::server::ToGrpcStatus(                                                \
-      ::chainkms::server::OverloadedError("server is at its concurrent RPC limit; retry " \
-                                          "with backoff"))
+// What a service adapter needs from the server it runs in. Pointers stay valid for the
+// server's lifetime.
+struct Serving {
+  ConcurrencyLimiter* unary = nullptr;
+  ConcurrencyLimiter* streams = nullptr;
+  Metrics* metrics = nullptr;
+  Logger* logger = nullptr;
+  // Notified when Stop() begins; long-lived streams wait on it and end at once.
+  const absl::Notification* stopping = nullptr;
+
+  bool Stopping() const { return stopping != nullptr && stopping->HasBeenNotified(); }
+};
+
+// UNAVAILABLE reason SHUTTING_DOWN: what a stream ends with when the server stops.
+absl::Status ShuttingDownError();
 
 struct GrpcServerOptions {
   ServerConfig config;
@@ -102,8 +110,11 @@ class GrpcServer {
 
   // Before Start(). Not owned.
   void AddService(grpc::Service* service);
-  // Sized by config.max_concurrent_rpcs; hand it to services.
+  // Sized by config.max_concurrent_rpcs / max_concurrent_streams.
   ConcurrencyLimiter& limiter() { return limiter_; }
+  ConcurrencyLimiter& stream_limiter() { return stream_limiter_; }
+  // The limiters, metrics, logger and stop notice; hand it to services.
+  Serving serving();
   Metrics& metrics() { return *metrics_; }
 
   // Binds, starts /metrics (unless config.metrics_listen is empty) and serves. Returns at once.
@@ -132,6 +143,8 @@ class GrpcServer {
   Metrics* metrics_;
   Logger* logger_;
   ConcurrencyLimiter limiter_;
+  ConcurrencyLimiter stream_limiter_;
+  absl::Notification stopping_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Notification serving_;

@@ -1,4 +1,5 @@
 #include "lib/server/server.h"
+#include "lib/server/handle.h"
 
 #include <curl/curl.h>
 #include <signal.h>
@@ -51,12 +52,13 @@ class BlockingService : public grpc::Service {
   }
 
   grpc::Status Block(grpc::ServerContext* ctx, const grpc::ByteBuffer*, grpc::ByteBuffer* resp) {
-    CHAINKMS_SHED_IF_OVERLOADED(*limiter_);
-    last_request_id_ = RequestContext::FromServerContext(*ctx).request_id;
-    entered_.fetch_add(1);
-    release_.WaitForNotificationWithTimeout(absl::Seconds(10));
-    *resp = ToBuffer("done");
-    return grpc::Status::OK;
+    return Handle(limiter_, [&] {
+      last_request_id_ = RequestContext::FromServerContext(*ctx).request_id;
+      entered_.fetch_add(1);
+      release_.WaitForNotificationWithTimeout(absl::Seconds(10));
+      *resp = ToBuffer("done");
+      return absl::OkStatus();
+    });
   }
 
   ConcurrencyLimiter* limiter_;

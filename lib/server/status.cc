@@ -14,9 +14,6 @@ using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
 
-// absl payload key; the value is the bare reason string.
-constexpr std::string_view kReasonPayloadUrl = "chainkms.dev/reason";
-
 constexpr uint32_t Tag(int field, int wire_type) {
   return static_cast<uint32_t>(field << 3 | wire_type);
 }
@@ -82,28 +79,24 @@ bool Skip(int wire_type, CodedInputStream& in) {
 
 }  // namespace
 
-absl::Status WithReason(absl::Status status, std::string_view reason) {
-  if (status.ok()) return status;
-  status.SetPayload(std::string(kReasonPayloadUrl), absl::Cord(std::string(reason)));
-  return status;
-}
-
-std::optional<std::string> ReasonOf(const absl::Status& status) {
-  auto payload = status.GetPayload(std::string(kReasonPayloadUrl));
-  if (!payload.has_value()) return std::nullopt;
-  return std::string(*payload);
-}
-
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   auto code = static_cast<grpc::StatusCode>(static_cast<int>(status.code()));
   std::string message(status.message());
-  std::optional<std::string> reason = ReasonOf(status);
+  std::optional<Reason> reason = ::chainkms::ReasonOf(status);
   if (!reason.has_value()) return grpc::Status(code, message);
 
+  const ReasonMetadata metadata = MetadataOf(status);
   std::string error_info = Serialize([&](CodedOutputStream& out) {
-    WriteString(out, 1, *reason);
+    WriteString(out, 1, ReasonName(*reason));
     WriteString(out, 2, kErrorDomain);
+    // map<string, string> metadata = 3: one entry message {key = 1, value = 2} per pair.
+    for (const auto& [key, value] : metadata) {
+      WriteString(out, 3, Serialize([&](CodedOutputStream& entry) {
+                    WriteString(entry, 1, key);
+                    WriteString(entry, 2, value);
+                  }));
+    }
   });
   std::string any = Serialize([&](CodedOutputStream& out) {
     WriteString(out, 1, kErrorInfoTypeUrl);
@@ -144,6 +137,18 @@ absl::StatusOr<DecodedDetails> DecodeStatusDetails(std::string_view details) {
       return ForEachField(value, [&](int f, int w, CodedInputStream& e) {
         if (f == 1 && w == kLengthDelimited) return ReadBytes(e, &decoded.reason);
         if (f == 2 && w == kLengthDelimited) return ReadBytes(e, &decoded.domain);
+        if (f == 3 && w == kLengthDelimited) {
+          std::string entry, key, entry_value;
+          if (!ReadBytes(e, &entry)) return false;
+          bool entry_ok = ForEachField(entry, [&](int ef, int ew, CodedInputStream& m) {
+            if (ef == 1 && ew == kLengthDelimited) return ReadBytes(m, &key);
+            if (ef == 2 && ew == kLengthDelimited) return ReadBytes(m, &entry_value);
+            return Skip(ew, m);
+          });
+          if (!entry_ok) return false;
+          decoded.metadata[key] = entry_value;
+          return true;
+        }
         return Skip(w, e);
       });
     }
@@ -161,7 +166,7 @@ std::optional<std::string> ReasonOf(const grpc::Status& status) {
 }
 
 absl::Status OverloadedError(std::string_view message) {
-  return WithReason(absl::ResourceExhaustedError(std::string(message)), "OVERLOADED");
+  return WithReason(absl::ResourceExhaustedError(std::string(message)), Reason::kOverloaded);
 }
 
 }  // namespace chainkms::server

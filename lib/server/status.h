@@ -1,15 +1,17 @@
 // The one conversion from absl::Status to grpc::Status, with a stable machine-readable reason.
 //
-// Handlers attach a reason clients can switch on; ToGrpcStatus maps the code 1:1 and puts the
-// reason into the gRPC status details as a serialized google.rpc.Status carrying a
-// google.rpc.ErrorInfo{reason, domain: "chainkms.dev"}. The server interceptor also copies the
-// reason into the trailing metadata `chainkms-reason` for clients that do not parse details.
+// Code attaches a Reason and its metadata (lib/common/reason.h, no gRPC there); ToGrpcStatus maps
+// the code 1:1 and puts both into the gRPC status details as a serialized google.rpc.Status
+// carrying a google.rpc.ErrorInfo{reason, domain: "chainkms.dev", metadata}. The server
+// interceptor also copies the reason into the trailing metadata `chainkms-reason` for clients
+// that do not parse details.
 //
 //   absl::Status s = WithReason(absl::FailedPreconditionError("caller is not the owner 0xab.."),
-//                               "NOT_OWNER");
+//                               Reason::kNotOwner, {{"owner", "0xab.."}});
 //   return ToGrpcStatus(s);
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,18 +19,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "grpcpp/support/status.h"
+#include "lib/common/reason.h"
 
 namespace chainkms::server {
 
 inline constexpr std::string_view kErrorDomain = "chainkms.dev";
 inline constexpr std::string_view kReasonMetadataKey = "chainkms-reason";
 inline constexpr std::string_view kErrorInfoTypeUrl = "type.googleapis.com/google.rpc.ErrorInfo";
-
-// Returns `status` with `reason` attached (an absl payload). OK stays OK (no reason).
-absl::Status WithReason(absl::Status status, std::string_view reason);
-
-// The reason attached by WithReason, if any.
-std::optional<std::string> ReasonOf(const absl::Status& status);
 
 // Maps the code 1:1 and keeps the message; a reason becomes status details (see above).
 grpc::Status ToGrpcStatus(const absl::Status& status);
@@ -39,6 +36,7 @@ struct DecodedDetails {
   std::string message;
   std::string reason;  // empty when no ErrorInfo was attached
   std::string domain;
+  std::map<std::string, std::string> metadata;
 };
 
 // Parses the serialized google.rpc.Status from ToGrpcStatus (clients, tests, the interceptor).

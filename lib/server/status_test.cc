@@ -1,5 +1,8 @@
 #include "lib/server/status.h"
 
+#include <map>
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace chainkms::server {
@@ -7,7 +10,8 @@ namespace {
 
 TEST(StatusTest, ReasonRoundTripsThroughGrpcStatusDetails) {
   absl::Status status =
-      WithReason(absl::FailedPreconditionError("caller is not the owner 0xabc"), "NOT_OWNER");
+      WithReason(absl::FailedPreconditionError("caller is not the owner 0xabc"), Reason::kNotOwner,
+                 {{"owner", "0xabc"}, {"from", "0xdef"}});
   grpc::Status grpc_status = ToGrpcStatus(status);
   EXPECT_EQ(grpc_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(grpc_status.error_message(), "caller is not the owner 0xabc");
@@ -19,6 +23,7 @@ TEST(StatusTest, ReasonRoundTripsThroughGrpcStatusDetails) {
   EXPECT_EQ(details->reason, "NOT_OWNER");
   EXPECT_EQ(details->domain, "chainkms.dev");
   EXPECT_EQ(ReasonOf(grpc_status), "NOT_OWNER");
+  EXPECT_EQ(details->metadata, (std::map<std::string, std::string>{{"from", "0xdef"}, {"owner", "0xabc"}}));
 }
 
 TEST(StatusTest, EveryCodeMapsOneToOne) {
@@ -37,10 +42,19 @@ TEST(StatusTest, StatusWithoutReasonHasNoDetails) {
 }
 
 TEST(StatusTest, WithReasonKeepsOkStatusOkAndReasonOfReadsIt) {
-  EXPECT_TRUE(WithReason(absl::OkStatus(), "X").ok());
-  absl::Status status = WithReason(absl::InvalidArgumentError("app_id is short"), "INVALID_APP_ID");
-  EXPECT_EQ(ReasonOf(status), "INVALID_APP_ID");
-  EXPECT_EQ(ReasonOf(absl::InternalError("x")), std::nullopt);
+  EXPECT_TRUE(WithReason(absl::OkStatus(), Reason::kInternal).ok());
+  absl::Status status = InvalidFieldError("app_id", "must be exactly 20 bytes, got 3");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "app_id: must be exactly 20 bytes, got 3");
+  EXPECT_EQ(::chainkms::ReasonOf(status), Reason::kInvalidField);
+  EXPECT_EQ(MetadataOf(status).at("field"), "app_id");
+  EXPECT_EQ(::chainkms::ReasonOf(absl::InternalError("x")), std::nullopt);
+}
+
+TEST(StatusTest, EveryReasonHasANameThatParsesBack) {
+  for (Reason r : AllReasons()) EXPECT_EQ(ParseReason(ReasonName(r)), r);
+  EXPECT_EQ(ParseReason("NO_SUCH_REASON"), std::nullopt);
+  EXPECT_EQ(DocumentedKeys(Reason::kNotOwner).size(), 3u);
 }
 
 TEST(StatusTest, OverloadedErrorIsResourceExhaustedWithReasonOverloaded) {

@@ -20,7 +20,7 @@
 
 extern char** environ;
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 namespace {
 
 size_t AppendToString(char* data, size_t size, size_t n, void* out) {
@@ -195,4 +195,4 @@ void AnvilProcess::Stop() {
 
 AnvilProcess::~AnvilProcess() { Stop(); }
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -19,7 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 class AnvilProcess {
  public:
@@ -63,4 +63,4 @@ class AnvilProcess {
 // A port that was free on 127.0.0.1 a moment ago.
 absl::StatusOr<int> PickFreeLoopbackPort();
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -2,7 +2,7 @@
 
 #include "nlohmann/json.hpp"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 absl::StatusOr<std::string> CountingTransport::Post(std::string_view body) {
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -59,4 +59,4 @@ void CountingTransport::Reset() {
   methods_.clear();
 }
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

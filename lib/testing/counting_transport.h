@@ -15,7 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/jsonrpc/transport.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 class CountingTransport final : public JsonRpcTransport {
  public:
@@ -39,4 +39,4 @@ class CountingTransport final : public JsonRpcTransport {
   std::map<std::string, int, std::less<>> methods_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -12,7 +12,7 @@
 #include "lib/eth/abi.h"
 #include "lib/eth/address.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 namespace {
 
 absl::StatusOr<Bytes> ArtifactHex(const nlohmann::json& j, const char* field,
@@ -155,4 +155,4 @@ absl::StatusOr<Devnet> DeployDevnet(RpcCaller& rpc, TxManager& txm,
   return net;
 }
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -21,7 +21,7 @@
 #include "lib/common/bytes.h"
 #include "lib/jsonrpc/rpc_caller.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 inline constexpr char kMulticall3Address[] = "0xcA11bde05977b3631167028862bE2a173976CA11";
 
@@ -76,4 +76,4 @@ absl::StatusOr<Receipt> SendAndWait(TxManager& txm, const std::shared_ptr<Signer
                                     uint64_t confirmations = 1,
                                     absl::Duration timeout = absl::Seconds(60));
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -7,7 +7,7 @@
 #include "absl/synchronization/mutex.h"
 #include "lib/common/clock.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 class FakeClock final : public Clock {
  public:
@@ -31,4 +31,4 @@ class FakeClock final : public Clock {
   absl::Time now_;
 };
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -6,7 +6,7 @@
 #include "lib/common/hex.h"
 #include "lib/jsonrpc/errors.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 namespace {
 
 using json = nlohmann::json;
@@ -140,4 +140,4 @@ size_t FakeTransport::pending_scripted() const {
   return script_.size() - next_script_;
 }
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -22,7 +22,7 @@
 #include "lib/jsonrpc/transport.h"
 #include "nlohmann/json.hpp"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 class FakeTransport final : public JsonRpcTransport {
  public:
@@ -63,4 +63,4 @@ std::string JsonRpcResult(const nlohmann::json& id, const nlohmann::json& result
 std::string JsonRpcError(const nlohmann::json& id, int64_t code, std::string_view message,
                          std::optional<std::string> data = {});
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

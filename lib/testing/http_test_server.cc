@@ -14,7 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 namespace {
 
 std::string Lower(std::string s) {
@@ -209,4 +209,4 @@ int UnusedLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -22,7 +22,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 class HttpTestServer {
  public:
@@ -73,4 +73,4 @@ class HttpTestServer {
 // A loopback port with nothing listening (bound, then released): connections are refused.
 int UnusedLoopbackPort();
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -14,73 +14,6 @@
 
 namespace chainkms::registry {
 
-absl::StatusOr<ChainConfig> ParseChainSpec(std::string_view spec) {
-  ChainConfig out;
-  std::vector<std::string> parts = absl::StrSplit(std::string(spec), ';');
-  std::string head = parts[0];
-  size_t eq = head.find('=');
-  if (eq == std::string::npos) {
-    return absl::InvalidArgumentError(
-        "chain spec must look like <chain id>=<rpc url>[,<rpc url>...];kms=<address>");
-  }
-  std::string id = head.substr(0, eq);
-  if (!absl::SimpleAtoi(id, &out.chain_id) || out.chain_id == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("chain id \"", id, "\" is not a positive integer"));
-  }
-  for (const std::string& url : std::vector<std::string>(absl::StrSplit(head.substr(eq + 1), ','))) {
-    if (url.empty()) continue;
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "chain ", out.chain_id, ": each rpc url must start with http:// or https://"));
-    }
-    out.rpc_urls.emplace_back(url);
-  }
-  if (out.rpc_urls.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("chain ", out.chain_id, ": no rpc url"));
-  }
-  bool have_kms = false;
-  for (size_t i = 1; i < parts.size(); ++i) {
-    const std::string& kv = parts[i];
-    if (kv.empty()) continue;
-    if (kv.rfind("kms=", 0) == 0) {
-      absl::StatusOr<Address> kms = ParseAddress(std::string_view(kv).substr(4), "kms");
-      if (!kms.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("chain ", out.chain_id, ": ", std::string(kms.status().message())));
-      }
-      if (kms->IsZero()) {
-        return absl::InvalidArgumentError(absl::StrCat("chain ", out.chain_id, ": kms is zero"));
-      }
-      out.kms = *kms;
-      have_kms = true;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("chain ", out.chain_id, ": unknown key \"",
-                                                     std::string(kv.substr(0, kv.find('='))),
-                                                     "\" (known: kms)"));
-    }
-  }
-  if (!have_kms) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("chain ", out.chain_id, ": missing ;kms=<DstackKms address>"));
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<ChainConfig>> ParseChainSpecs(std::string_view specs) {
-  std::vector<ChainConfig> out;
-  std::set<uint64_t> seen;
-  for (const std::string& spec : std::vector<std::string>(
-           absl::StrSplit(std::string(specs), absl::ByAnyChar(" \t\n"), absl::SkipEmpty()))) {
-    ASSIGN_OR_RETURN(ChainConfig c, ParseChainSpec(spec));
-    if (!seen.insert(c.chain_id).second) {
-      return absl::InvalidArgumentError(absl::StrCat("chain ", c.chain_id, " is listed twice"));
-    }
-    out.push_back(std::move(c));
-  }
-  if (out.empty()) return absl::InvalidArgumentError("at least one chain is required");
-  return out;
-}
-
 void RegisterFlags(server::FlagSet& flags, Config* config) {
   server::RegisterServerFlags(flags, &config->server);
   // Validated by FinishConfig, which never echoes the value (RPC URLs may carry API keys).
@@ -94,7 +27,17 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
   flags.AddString("keystore-password-env", &config->keystore_password_env, "",
                   "name of an environment variable holding the password of the keystores");
   flags.AddString("dev-private-key-env", &config->dev_private_key_env, "",
-                  "LOCAL USE ONLY: name of an environment variable holding a raw hex private key");
+                  "LOCAL USE ONLY: name of an environment variable holding a raw hex private key "
+                  "(removed from the environment once read)");
+  flags.AddInt("default-confirmations", &config->default_confirmations, 1,
+               "confirmation depth of writes and GetTransaction when a request says 0",
+               server::InRange(1, 1000));
+  flags.AddDuration("default-wait-timeout", &config->default_wait_timeout, absl::Seconds(120),
+                    "bound on a write's wait when the request gives none",
+                    server::NonNegativeDuration());
+  flags.AddDuration("tx-poll-interval", &config->tx_poll_interval, absl::Seconds(1),
+                    "how often pending transactions are polled for receipts",
+                    server::NonNegativeDuration());
 }
 
 absl::Status FinishConfig(Config* config) {
@@ -104,6 +47,19 @@ absl::Status FinishConfig(Config* config) {
         absl::StrCat("--chain: ", std::string(chains.status().message()), " (CHAINKMS_CHAIN)"));
   }
   config->chains = std::move(*chains);
+  const bool file = !config->keystore_password_file.empty();
+  const bool env = !config->keystore_password_env.empty();
+  if (!config->keystore_dir.empty() && file == env) {
+    return absl::InvalidArgumentError(
+        "--keystore-dir needs exactly one of --keystore-password-file and "
+        "--keystore-password-env");
+  }
+  if (config->keystore_dir.empty() && (file || env)) {
+    return absl::InvalidArgumentError("--keystore-password-file/-env need --keystore-dir");
+  }
+  if (config->tx_poll_interval < absl::Milliseconds(10)) {
+    return absl::InvalidArgumentError("--tx-poll-interval: at least 10ms");
+  }
   return absl::OkStatus();
 }
 

@@ -1,4 +1,4 @@
-// chainkms-registry: flags → Config → Run. See services/registry/registry_main_lib.h.
-#include "services/registry/registry_main_lib.h"
+// chainkms-registry: flags → Config → Run. See services/registry/server.h.
+#include "services/registry/server.h"
 
 int main(int argc, char** argv) { return chainkms::registry::Main(argc, argv); }

@@ -67,7 +67,7 @@ std::vector<AbiValue> SafeTxArgs(const Address& to, const Bytes& data) {
 }
 
 struct World {
-  std::unique_ptr<testing::AnvilProcess> anvil;
+  std::unique_ptr<testutil::AnvilProcess> anvil;
   std::shared_ptr<CurlTransport> transport;
   std::unique_ptr<JsonRpcClient> rpc;
   std::unique_ptr<TxManager> txm;
@@ -92,7 +92,7 @@ absl::StatusOr<Bytes> ArtifactBytecode(const std::string& rel) {
 // deployAndRegisterApp with `owner`; the new app id.
 absl::StatusOr<Address> DeployApp(World& w, const Address& owner) {
   ASSIGN_OR_RETURN(Receipt deployed,
-                   testing::SendAndWait(*w.txm, w.deployer, w.kms,
+                   testutil::SendAndWait(*w.txm, w.deployer, w.kms,
                                         dstack_kms::DeployAndRegisterApp({.owner = owner})));
   for (const ContractEvent& e : deployed.EventsFrom(w.kms)) {
     if (const auto* d = std::get_if<AppDeployedViaFactory>(&e)) return d->app_id;
@@ -102,7 +102,7 @@ absl::StatusOr<Address> DeployApp(World& w, const Address& owner) {
 
 absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
   auto w = std::make_unique<World>();
-  ASSIGN_OR_RETURN(w->anvil, testing::AnvilProcess::Start({}));
+  ASSIGN_OR_RETURN(w->anvil, testutil::AnvilProcess::Start({}));
   ASSIGN_OR_RETURN(w->transport, CurlTransport::Create({.url = w->anvil->url()}));
   w->rpc = std::make_unique<JsonRpcClient>(w->transport);
   w->txm = std::make_unique<TxManager>(*w->rpc, kChainId, SystemClock::Get(),
@@ -110,18 +110,18 @@ absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
   ASSIGN_OR_RETURN(Bytes dk, HexDecode(kDeployerKey));
   ASSIGN_OR_RETURN(Secp256k1PrivateKey deployer_key, Secp256k1PrivateKey::FromBytes(dk));
   w->deployer = std::make_shared<LocalKeySigner>(std::move(deployer_key));
-  ASSIGN_OR_RETURN(testing::Devnet net,
-                   testing::DeployDevnet(*w->rpc, *w->txm, w->deployer, testing::DevnetOptions{}));
+  ASSIGN_OR_RETURN(testutil::Devnet net,
+                   testutil::DeployDevnet(*w->rpc, *w->txm, w->deployer, testutil::DevnetOptions{}));
   w->kms = net.kms;
 
   ASSIGN_OR_RETURN(Bytes singleton_code, SafeArtifactBytecode("Safe.sol/Safe.json"));
   ASSIGN_OR_RETURN(Receipt singleton,
-                   testing::SendAndWait(*w->txm, w->deployer, std::nullopt, singleton_code));
+                   testutil::SendAndWait(*w->txm, w->deployer, std::nullopt, singleton_code));
   ASSIGN_OR_RETURN(Bytes proxy_code, SafeArtifactBytecode("proxies/SafeProxy.sol/SafeProxy.json"));
   const std::vector<AbiValue> ctor = {AbiValue::Address(*singleton.contract_address)};
   ASSIGN_OR_RETURN(Bytes ctor_args, AbiEncode(std::vector<AbiType>{AbiType::Address()}, ctor));
   proxy_code.insert(proxy_code.end(), ctor_args.begin(), ctor_args.end());
-  ASSIGN_OR_RETURN(Receipt proxy, testing::SendAndWait(*w->txm, w->deployer, std::nullopt, proxy_code));
+  ASSIGN_OR_RETURN(Receipt proxy, testutil::SendAndWait(*w->txm, w->deployer, std::nullopt, proxy_code));
   w->safe = *proxy.contract_address;
 
   for (int i = 0; i < 3; ++i) w->owners.push_back(Secp256k1PrivateKey::Generate());
@@ -136,7 +136,7 @@ absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
                                           AbiValue::Bytes({}), AbiValue::Address({}),
                                           AbiValue::Address({}), AbiValue::Uint(U256(0)),
                                           AbiValue::Address({})}));
-  RETURN_IF_ERROR(testing::SendAndWait(*w->txm, w->deployer, w->safe, setup).status());
+  RETURN_IF_ERROR(testutil::SendAndWait(*w->txm, w->deployer, w->safe, setup).status());
 
   ASSIGN_OR_RETURN(w->app, DeployApp(*w, w->safe));
   return w;
@@ -190,14 +190,14 @@ TEST(PrepareSafeTest, SafeBatchCallExecutesWithTwoOfThreeOwnerSignatures) {
   std::vector<AbiValue> exec_args = SafeTxArgs(*to, *data);
   exec_args.push_back(AbiValue::Bytes(*one));
   absl::StatusOr<Receipt> refused =
-      testing::SendAndWait(*w.txm, w.deployer, w.safe, *EncodeCall(kExecTransaction, exec_args));
+      testutil::SendAndWait(*w.txm, w.deployer, w.safe, *EncodeCall(kExecTransaction, exec_args));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition) << refused.status();
 
   absl::StatusOr<Bytes> two = OwnerSignatures(w, *to, *data, 2);
   ASSERT_TRUE(two.ok()) << two.status();
   exec_args.back() = AbiValue::Bytes(*two);
   absl::StatusOr<Receipt> executed =
-      testing::SendAndWait(*w.txm, w.deployer, w.safe, *EncodeCall(kExecTransaction, exec_args));
+      testutil::SendAndWait(*w.txm, w.deployer, w.safe, *EncodeCall(kExecTransaction, exec_args));
   ASSERT_TRUE(executed.ok()) << executed.status();
   bool added = false;
   for (const ContractEvent& e : executed->EventsFrom(w.app)) {
@@ -240,7 +240,7 @@ TEST(PrepareTimelockTest, TimelockBatchSchedulesThenExecutesAfterTheDelay) {
   ASSERT_TRUE(ctor_args.ok()) << ctor_args.status();
   code->insert(code->end(), ctor_args->begin(), ctor_args->end());
   absl::StatusOr<Receipt> tl_receipt =
-      testing::SendAndWait(*w.txm, w.deployer, std::nullopt, *code);
+      testutil::SendAndWait(*w.txm, w.deployer, std::nullopt, *code);
   ASSERT_TRUE(tl_receipt.ok()) << tl_receipt.status();
   const Address timelock = *tl_receipt->contract_address;
   absl::StatusOr<Address> app = DeployApp(w, timelock);
@@ -259,20 +259,20 @@ TEST(PrepareTimelockTest, TimelockBatchSchedulesThenExecutesAfterTheDelay) {
   ASSERT_TRUE(prepared->timelock.has_value());
   const TimelockCalls& tl = *prepared->timelock;
 
-  ASSERT_TRUE(testing::SendAndWait(*w.txm, w.deployer, timelock, tl.schedule_data).ok());
+  ASSERT_TRUE(testutil::SendAndWait(*w.txm, w.deployer, timelock, tl.schedule_data).ok());
   // The operation id we computed is the one the timelock now holds.
   Bytes pending_call = *EncodeCall("isOperationPending(bytes32)",
                                    std::vector<AbiValue>{AbiValue::FixedBytes(tl.operation_id.view())});
   EXPECT_EQ(ReadBool(w, timelock, pending_call).value_or(false), true);
 
   // Before the delay the timelock refuses (caught at estimate, nothing sent).
-  absl::StatusOr<Receipt> early = testing::SendAndWait(*w.txm, w.deployer, timelock, tl.execute_data);
+  absl::StatusOr<Receipt> early = testutil::SendAndWait(*w.txm, w.deployer, timelock, tl.execute_data);
   EXPECT_EQ(early.status().code(), absl::StatusCode::kFailedPrecondition) << early.status();
 
   ASSERT_TRUE(w.anvil->Rpc("evm_increaseTime", nlohmann::json::array({kDelay + 1})).ok());
   ASSERT_TRUE(w.anvil->Rpc("evm_mine", nlohmann::json::array()).ok());
   absl::StatusOr<Receipt> executed =
-      testing::SendAndWait(*w.txm, w.deployer, timelock, tl.execute_data);
+      testutil::SendAndWait(*w.txm, w.deployer, timelock, tl.execute_data);
   ASSERT_TRUE(executed.ok()) << executed.status();
   EXPECT_EQ(ReadBool(w, *app, dstack_app::AllowedComposeHashes(compose_hash)).value_or(false), true);
   EXPECT_EQ(ReadBool(w, *app, dstack_app::AllowedDeviceIds(device)).value_or(false), true);

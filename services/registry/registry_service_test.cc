@@ -35,9 +35,9 @@
 #include "lib/server/status.h"
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
-#include "services/registry/config.h"
+#include "lib/chain/chain_set.h"
+#include "lib/chain/signer_set.h"
 #include "services/registry/prepare.h"
-#include "services/registry/registry_main_lib.h"
 
 namespace chainkms::registry {
 namespace {
@@ -88,7 +88,7 @@ class RegistryServiceTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     error_ = new std::string();
-    auto anvil = testing::AnvilProcess::Start({});
+    auto anvil = testutil::AnvilProcess::Start({});
     if (!anvil.ok()) {
       *error_ = absl::StrCat("anvil did not start: ", anvil.status().ToString());
       return;
@@ -97,29 +97,37 @@ class RegistryServiceTest : public ::testing::Test {
     auto transport = CurlTransport::Create({.url = anvil_->url()});
     JsonRpcClient rpc(*transport);
     TxManager txm(rpc, kChainId, SystemClock::Get(), {.poll_interval = absl::Milliseconds(50)});
-    auto net = testing::DeployDevnet(rpc, txm, SignerFor(kKey0), testing::DevnetOptions{});
+    auto net = testutil::DeployDevnet(rpc, txm, SignerFor(kKey0), testutil::DevnetOptions{});
     if (!net.ok()) {
       *error_ = absl::StrCat("devnet: ", net.status().ToString());
       return;
     }
-    net_ = new testing::Devnet(*net);
+    net_ = new testutil::Devnet(*net);
 
+    server_ = new server::GrpcServer({.config = server::TestServerConfig()});
     auto chain = ConnectChain({.chain_id = kChainId, .rpc_urls = {anvil_->url()}, .kms = net_->kms},
-                              {.tx_poll_interval = absl::Milliseconds(50)});
+                              {.tx_poll_interval = absl::Milliseconds(50),
+                               .metrics = &server_->metrics()},
+                              SystemClock::Get());
     if (!chain.ok()) {
       *error_ = absl::StrCat("connect: ", chain.status().ToString());
       return;
     }
-    auto signers = std::make_shared<StaticSignerRegistry>();
-    signers->Add(SignerFor(kKey0));
-    signers->Add(SignerFor(kKey1));
+    auto signers = std::make_shared<SignerSet>();
+    if (absl::Status s = signers->Add(*Secp256k1PrivateKey::FromBytes(*HexDecode(kKey0))); !s.ok()) {
+      *error_ = s.ToString();
+      return;
+    }
+    if (absl::Status s = signers->Add(*Secp256k1PrivateKey::FromBytes(*HexDecode(kKey1))); !s.ok()) {
+      *error_ = s.ToString();
+      return;
+    }
     owner_ = new Address(SignerFor(kKey0)->address());
     other_ = new Address(SignerFor(kKey1)->address());
-    server_ = new server::GrpcServer({.config = server::TestServerConfig()});
-    std::vector<std::unique_ptr<ChainBackend>> chains;
-    chains.push_back(std::move(*chain));
-    service_ = new RegistryService(std::move(chains), signers, &server_->limiter(),
-                                   &server_->metrics(),
+    ChainSet chains;
+    chains.Add(std::move(*chain));
+    service_ = new RegistryService(std::move(chains), signers, server_->serving(),
+                                   SystemClock::Get(),
                                    {.watch_poll_interval = absl::Milliseconds(100)});
     server_->AddService(service_);
     if (absl::Status s = server_->Start(); !s.ok()) {
@@ -232,8 +240,8 @@ class RegistryServiceTest : public ::testing::Test {
   }
 
   static inline std::string* error_ = nullptr;
-  static inline testing::AnvilProcess* anvil_ = nullptr;
-  static inline testing::Devnet* net_ = nullptr;
+  static inline testutil::AnvilProcess* anvil_ = nullptr;
+  static inline testutil::Devnet* net_ = nullptr;
   static inline server::GrpcServer* server_ = nullptr;
   static inline RegistryService* service_ = nullptr;
   static inline pb::Registry::Stub* stub_ = nullptr;
@@ -723,60 +731,6 @@ TEST_F(RegistryServiceTest, MetricsCountRegistryMethods) {
   EXPECT_THAT(text, HasSubstr("chainkms_rpc_requests_total{"));
   EXPECT_THAT(text, HasSubstr("Registry/GetKmsInfo"));
   EXPECT_THAT(text, HasSubstr("chainkms_transactions_total"));
-}
-
-TEST(RegistryConfigTest, AChainSpecListParsesIdsUrlsAndKms) {
-  auto chains = ParseChainSpecs(
-      "31337=http://127.0.0.1:8545,http://backup:8545;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3 "
-      "8453=https://mainnet.base.org;kms=0x5fbdb2315678afecb367f032d93f642f64180aa3");
-  ASSERT_TRUE(chains.ok()) << chains.status();
-  ASSERT_EQ(chains->size(), 2u);
-  EXPECT_EQ((*chains)[0].chain_id, 31337u);
-  EXPECT_THAT((*chains)[0].rpc_urls,
-              ::testing::ElementsAre("http://127.0.0.1:8545", "http://backup:8545"));
-  EXPECT_EQ((*chains)[1].chain_id, 8453u);
-}
-
-TEST(RegistryConfigTest, BadChainSpecsAreRejectedWithoutEchoingUrls) {
-  EXPECT_EQ(ParseChainSpecs("").status().code(), absl::StatusCode::kInvalidArgument);
-  auto no_kms = ParseChainSpecs("1=https://key@rpc.example");
-  EXPECT_THAT(no_kms.status().message(), HasSubstr("missing ;kms="));
-  EXPECT_THAT(std::string(no_kms.status().message()), ::testing::Not(HasSubstr("key@")));
-  EXPECT_THAT(ParseChainSpecs("x=http://a;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3").status().message(),
-              HasSubstr("not a positive integer"));
-  EXPECT_THAT(ParseChainSpecs("1=http://a;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3 "
-                              "1=http://b;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3")
-                  .status()
-                  .message(),
-              HasSubstr("listed twice"));
-  EXPECT_THAT(ParseChainSpecs("1=ftp://a;kms=0x5FbDB2315678afecb367f032d93F642f64180aa3").status().message(),
-              HasSubstr("http://"));
-}
-
-TEST(RegistryConfigTest, TheDevKeyComesFromTheNamedVariableAndABadOneIsRefused) {
-  Config config;
-  config.dev_private_key_env = "CHAINKMS_REGISTRY_TEST_DEV_KEY";
-  ASSERT_EQ(setenv("CHAINKMS_REGISTRY_TEST_DEV_KEY", kKey1, 1), 0);
-  std::ostringstream warnings;
-  auto signers = LoadSigners(config, &warnings);
-  ASSERT_TRUE(signers.ok()) << signers.status();
-  EXPECT_NE((*signers)->Find(SignerFor(kKey1)->address()), nullptr);
-  EXPECT_EQ((*signers)->Find(SignerFor(kKey0)->address()), nullptr);
-  EXPECT_THAT(warnings.str(), HasSubstr("development only"));
-  EXPECT_THAT(warnings.str(), ::testing::Not(HasSubstr(kKey1)));
-  ASSERT_EQ(setenv("CHAINKMS_REGISTRY_TEST_DEV_KEY", "zz", 1), 0);
-  auto bad = LoadSigners(config, &warnings);
-  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("zz")));
-  unsetenv("CHAINKMS_REGISTRY_TEST_DEV_KEY");
-}
-
-TEST(RegistryConfigTest, AKeystoreDirNeedsExactlyOnePasswordSource) {
-  Config config;
-  config.keystore_dir = "/nonexistent";
-  auto s = LoadSigners(config);
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(s.status().message()), HasSubstr("--keystore-password-file"));
 }
 
 }  // namespace

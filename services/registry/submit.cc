@@ -8,13 +8,13 @@
 #include "lib/chain/contracts.h"
 #include "lib/common/hex.h"
 #include "lib/eth/address.h"
-#include "lib/server/status.h"
+#include "lib/common/reason.h"
 
 namespace chainkms::registry {
 namespace {
 
-absl::Status Refuse(std::string_view reason, std::string message) {
-  return server::WithReason(absl::InvalidArgumentError(std::move(message)), reason);
+absl::Status Refuse(Reason reason, std::string message, ReasonMetadata metadata = {}) {
+  return WithReason(absl::InvalidArgumentError(std::move(message)), reason, metadata);
 }
 
 std::vector<FunctionSelector> SelectorsOf(std::initializer_list<std::string_view> signatures) {
@@ -32,27 +32,32 @@ absl::StatusOr<CheckedTransaction> CheckSubmittedTransaction(
     std::span<const FunctionSelector> allowed_selectors) {
   absl::StatusOr<SignedTransaction> stx = DecodeTransaction(raw);
   if (!stx.ok()) {
-    return Refuse("MALFORMED_TRANSACTION",
-                  absl::StrCat("signed_transaction: ", stx.status().message()));
+    return Refuse(Reason::kMalformedTransaction,
+                  absl::StrCat("signed_transaction: ", stx.status().message()),
+                  {{"detail", std::string(stx.status().message())}});
   }
   if (!stx->tx.chain_id.has_value()) {
-    return Refuse("CHAIN_ID_MISMATCH",
+    return Refuse(Reason::kChainIdMismatch,
                   absl::StrCat("signed_transaction: not bound to a chain (pre-EIP-155); sign it "
                                "for chain ",
-                               chain_id));
+                               chain_id),
+                  {{"chain_id", absl::StrCat(chain_id)}, {"tx_chain_id", ""}});
   }
   if (*stx->tx.chain_id != chain_id) {
-    return Refuse("CHAIN_ID_MISMATCH", absl::StrCat("signed_transaction: signed for chain ",
-                                                    *stx->tx.chain_id, ", request is for chain ",
-                                                    chain_id));
+    return Refuse(Reason::kChainIdMismatch,
+                  absl::StrCat("signed_transaction: signed for chain ", *stx->tx.chain_id,
+                               ", request is for chain ", chain_id),
+                  {{"chain_id", absl::StrCat(chain_id)}, {"tx_chain_id", absl::StrCat(*stx->tx.chain_id)}});
   }
   absl::StatusOr<Address> sender = RecoverSender(*stx);
   if (!sender.ok()) {
-    return Refuse("MALFORMED_TRANSACTION",
-                  absl::StrCat("signed_transaction: ", sender.status().message()));
+    return Refuse(Reason::kMalformedTransaction,
+                  absl::StrCat("signed_transaction: ", sender.status().message()),
+                  {{"detail", std::string(sender.status().message())}});
   }
   if (!stx->tx.to.has_value()) {
-    return Refuse("TARGET_NOT_ALLOWED", "signed_transaction: a contract creation is not allowed");
+    return Refuse(Reason::kTargetNotAllowed, "signed_transaction: a contract creation is not allowed",
+                  {{"to", ""}});
   }
   const Address to = *stx->tx.to;
   if (std::find(allowed_targets.begin(), allowed_targets.end(), to) == allowed_targets.end()) {
@@ -60,26 +65,30 @@ absl::StatusOr<CheckedTransaction> CheckSubmittedTransaction(
     for (const Address& a : allowed_targets) {
       absl::StrAppend(&allowed, allowed.empty() ? "" : ", ", ToChecksumAddress(a));
     }
-    return Refuse("TARGET_NOT_ALLOWED",
+    return Refuse(Reason::kTargetNotAllowed,
                   absl::StrCat("signed_transaction: sent to ", ToChecksumAddress(to),
-                               "; allowed: ", allowed.empty() ? "none" : allowed));
+                               "; allowed: ", allowed.empty() ? "none" : allowed),
+                  {{"to", ToChecksumAddress(to)}});
   }
   const Bytes& data = stx->tx.data;
   if (data.size() < 4) {
-    return Refuse("FUNCTION_NOT_ALLOWED",
-                  "signed_transaction: calldata holds no 4-byte function selector");
+    return Refuse(Reason::kFunctionNotAllowed,
+                  "signed_transaction: calldata holds no 4-byte function selector",
+                  {{"selector", Hex0x(data)}});
   }
   const FunctionSelector selector = *FunctionSelector::TryFrom(ByteView(data).first(4));
   if (std::find(allowed_selectors.begin(), allowed_selectors.end(), selector) ==
       allowed_selectors.end()) {
-    return Refuse("FUNCTION_NOT_ALLOWED",
+    return Refuse(Reason::kFunctionNotAllowed,
                   absl::StrCat("signed_transaction: function ", Hex0x(selector.view()),
-                               " is not an allowed write function of ", ToChecksumAddress(to)));
+                               " is not an allowed write function of ", ToChecksumAddress(to)),
+                  {{"selector", Hex0x(selector.view())}});
   }
   if (!stx->tx.value.IsZero()) {
-    return Refuse("VALUE_NOT_ALLOWED",
+    return Refuse(Reason::kValueNotAllowed,
                   absl::StrCat("signed_transaction: value must be 0, is ",
-                               stx->tx.value.ToDecimal(), " wei"));
+                               stx->tx.value.ToDecimal(), " wei"),
+                  {{"value_wei", stx->tx.value.ToDecimal()}});
   }
   return CheckedTransaction{.sender = *sender,
                             .hash = TransactionHash(raw),

@@ -4,10 +4,12 @@
 #include "gtest/gtest.h"
 #include "lib/chain/contracts.h"
 #include "lib/common/hex.h"
-#include "lib/server/status.h"
+#include "lib/testing/status_matchers.h"
 
 namespace chainkms::registry {
 namespace {
+
+using ::chainkms::testutil::HasReason;
 
 Address AddrByte(uint8_t b) {
   Address a;
@@ -73,7 +75,7 @@ TEST(CheckSubmittedTransactionTest, OtherTargetIsInvalidArgumentTargetNotAllowed
   absl::StatusOr<CheckedTransaction> c =
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(server::ReasonOf(c.status()), "TARGET_NOT_ALLOWED");
+  EXPECT_THAT(c.status(), HasReason("TARGET_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, ContractCreationIsInvalidArgumentTargetNotAllowed) {
@@ -82,7 +84,7 @@ TEST(CheckSubmittedTransactionTest, ContractCreationIsInvalidArgumentTargetNotAl
   absl::StatusOr<CheckedTransaction> c =
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(server::ReasonOf(c.status()), "TARGET_NOT_ALLOWED");
+  EXPECT_THAT(c.status(), HasReason("TARGET_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, UpgradeIsInvalidArgumentFunctionNotAllowed) {
@@ -91,23 +93,19 @@ TEST(CheckSubmittedTransactionTest, UpgradeIsInvalidArgumentFunctionNotAllowed) 
   absl::StatusOr<CheckedTransaction> c =
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(server::ReasonOf(c.status()), "FUNCTION_NOT_ALLOWED");
+  EXPECT_THAT(c.status(), HasReason("FUNCTION_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, KmsFunctionOnAppIsInvalidArgumentFunctionNotAllowed) {
   const Bytes raw = Signed(Tx(31337, kApp, dstack_kms::RegisterApp(kApp)));
   const std::vector<Address> targets = {kApp};
-  EXPECT_EQ(server::ReasonOf(
-                CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status()),
-            "FUNCTION_NOT_ALLOWED");
+  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(), HasReason("FUNCTION_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, EmptyCalldataIsInvalidArgumentFunctionNotAllowed) {
   const Bytes raw = Signed(Tx(31337, kApp, {}));
   const std::vector<Address> targets = {kApp};
-  EXPECT_EQ(server::ReasonOf(
-                CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status()),
-            "FUNCTION_NOT_ALLOWED");
+  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(), HasReason("FUNCTION_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, NonZeroValueIsInvalidArgumentValueNotAllowed) {
@@ -118,7 +116,7 @@ TEST(CheckSubmittedTransactionTest, NonZeroValueIsInvalidArgumentValueNotAllowed
   absl::StatusOr<CheckedTransaction> c =
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(server::ReasonOf(c.status()), "VALUE_NOT_ALLOWED");
+  EXPECT_THAT(c.status(), HasReason("VALUE_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, WrongChainIsInvalidArgumentChainIdMismatch) {
@@ -127,7 +125,7 @@ TEST(CheckSubmittedTransactionTest, WrongChainIsInvalidArgumentChainIdMismatch) 
   absl::StatusOr<CheckedTransaction> c =
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(server::ReasonOf(c.status()), "CHAIN_ID_MISMATCH");
+  EXPECT_THAT(c.status(), HasReason("CHAIN_ID_MISMATCH"));
 }
 
 TEST(CheckSubmittedTransactionTest, PreEip155LegacyIsInvalidArgumentChainIdMismatch) {
@@ -136,9 +134,7 @@ TEST(CheckSubmittedTransactionTest, PreEip155LegacyIsInvalidArgumentChainIdMisma
                  .data = AddHash()};
   const Bytes raw = Signed(tx);
   const std::vector<Address> targets = {kApp};
-  EXPECT_EQ(server::ReasonOf(
-                CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status()),
-            "CHAIN_ID_MISMATCH");
+  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(), HasReason("CHAIN_ID_MISMATCH"));
 }
 
 TEST(CheckSubmittedTransactionTest, MalformedBytesAreInvalidArgumentMalformedTransaction) {
@@ -147,13 +143,11 @@ TEST(CheckSubmittedTransactionTest, MalformedBytesAreInvalidArgumentMalformedTra
     absl::StatusOr<CheckedTransaction> c =
         CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
     EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << Hex0x(raw);
-    EXPECT_EQ(server::ReasonOf(c.status()), "MALFORMED_TRANSACTION") << Hex0x(raw);
+    EXPECT_THAT(c.status(), HasReason("MALFORMED_TRANSACTION")) << Hex0x(raw);
   }
   Bytes truncated = Signed(Tx(31337, kApp, AddHash()));
   truncated.pop_back();
-  EXPECT_EQ(server::ReasonOf(
-                CheckSubmittedTransaction(truncated, 31337, targets, AppWriteSelectors()).status()),
-            "MALFORMED_TRANSACTION");
+  EXPECT_THAT(CheckSubmittedTransaction(truncated, 31337, targets, AppWriteSelectors()).status(), HasReason("MALFORMED_TRANSACTION"));
 }
 
 TEST(WriteSelectorsTest, AppAndKmsSetsHoldTheDesignSelectors) {

@@ -82,10 +82,10 @@ void PrintTo(const ContractEvent& e, std::ostream* os) {
 
 namespace {
 
-using ::chainkms::testing::AnvilProcess;
-using ::chainkms::testing::CountingTransport;
-using ::chainkms::testing::Devnet;
-using ::chainkms::testing::HttpTestServer;
+using ::chainkms::testutil::AnvilProcess;
+using ::chainkms::testutil::CountingTransport;
+using ::chainkms::testutil::Devnet;
+using ::chainkms::testutil::HttpTestServer;
 using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::ElementsAre;
@@ -154,7 +154,7 @@ class ChainIntegrationTest : public ::testing::Test {
     }
     JsonRpcClient rpc(*transport);
     TxManager txm(rpc, kChainId, SystemClock::Get(), {.poll_interval = absl::Milliseconds(50)});
-    auto net = DeployDevnet(rpc, txm, DeployerSigner(), testing::DevnetOptions{});
+    auto net = DeployDevnet(rpc, txm, DeployerSigner(), testutil::DevnetOptions{});
     if (!net.ok()) {
       *suite_error_ = absl::StrCat("devnet deployment failed: ", net.status().ToString());
       return;
@@ -209,7 +209,7 @@ class ChainIntegrationTest : public ::testing::Test {
 
   absl::StatusOr<Receipt> Write(const std::shared_ptr<Signer>& signer, const Address& to,
                                 Bytes data) {
-    return testing::SendAndWait(*txm_, signer, to, std::move(data));
+    return testutil::SendAndWait(*txm_, signer, to, std::move(data));
   }
 
   // DstackKms.deployAndRegisterApp (6 arguments) sent by the deployer; the app id comes from the
@@ -662,7 +662,7 @@ TEST_F(ChainIntegrationTest, ReadsFailOverToTheSecondEndpointWhenTheFirstIsDown)
   ASSERT_OK_AND_ASSIGN(
       std::shared_ptr<CurlTransport> down,
       CurlTransport::Create(
-          {.url = absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort(), "/"),
+          {.url = absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/"),
            .connect_timeout = absl::Seconds(2)}));
   FailoverClient rpc({down, transport_});
   ChainReader reader(rpc, {.kms = net_->kms});

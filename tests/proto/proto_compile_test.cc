@@ -7,6 +7,8 @@
 #include "chainkms/v1/common.pb.h"
 #include "chainkms/v1/error_details.pb.h"
 #include "chainkms/v1/registry.grpc.pb.h"
+#include "lib/common/reason.h"
+#include "lib/server/status.h"
 
 namespace chainkms::v1 {
 namespace {
@@ -75,6 +77,44 @@ TEST(ProtoCompile, ErrorInfoUsesTheGoogleRpcFieldNumbers) {
 
 TEST(ProtoCompile, ErrorReasonNamesCarryThePrefixClientsStrip) {
   EXPECT_EQ(ErrorReason_Name(ERROR_REASON_HASH_NOT_ALLOWED), "ERROR_REASON_HASH_NOT_ALLOWED");
+}
+
+TEST(ProtoCompile, ReasonEnumMirrorsErrorReasonValueForValue) {
+  const google::protobuf::EnumDescriptor* d = ErrorReason_descriptor();
+  // Every proto value but UNSPECIFIED has an enumerator of the same name and number - 1 ...
+  for (int i = 0; i < d->value_count(); ++i) {
+    const google::protobuf::EnumValueDescriptor* v = d->value(i);
+    if (v->number() == ERROR_REASON_UNSPECIFIED) continue;
+    std::string name = v->name().substr(std::string("ERROR_REASON_").size());
+    std::optional<::chainkms::Reason> r = ::chainkms::ParseReason(name);
+    ASSERT_TRUE(r.has_value()) << v->name() << " has no chainkms::Reason";
+    EXPECT_EQ(static_cast<int>(*r) + 1, v->number()) << name;
+  }
+  // ... and every enumerator has a proto value.
+  for (::chainkms::Reason r : ::chainkms::AllReasons()) {
+    std::string name = "ERROR_REASON_" + std::string(::chainkms::ReasonName(r));
+    EXPECT_NE(d->FindValueByName(name), nullptr) << name << " is missing from common.proto";
+  }
+  EXPECT_EQ(static_cast<int>(::chainkms::AllReasons().size()), d->value_count() - 1);
+}
+
+TEST(ProtoCompile, ToGrpcStatusDetailsParseAsErrorInfoWithMetadata) {
+  absl::Status s = ::chainkms::WithReason(absl::FailedPreconditionError("not the owner"),
+                                          ::chainkms::Reason::kNotOwner,
+                                          {{"owner", "0x01"}, {"from", "0x02"}, {"contract", "0x03"}});
+  grpc::Status g = ::chainkms::server::ToGrpcStatus(s);
+  Status status;
+  ASSERT_TRUE(status.ParseFromString(g.error_details()));
+  EXPECT_EQ(status.code(), 9);
+  ASSERT_EQ(status.details_size(), 1);
+  ErrorInfo info;
+  EXPECT_EQ(status.details(0).type_url(), "type.googleapis.com/google.rpc.ErrorInfo");
+  ASSERT_TRUE(info.ParseFromString(status.details(0).value()));
+  EXPECT_EQ(info.reason(), "NOT_OWNER");
+  EXPECT_EQ(info.domain(), "chainkms.dev");
+  EXPECT_EQ(info.metadata().at("owner"), "0x01");
+  EXPECT_EQ(info.metadata().at("from"), "0x02");
+  EXPECT_EQ(info.metadata().at("contract"), "0x03");
 }
 
 }  // namespace

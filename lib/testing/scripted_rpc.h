@@ -1,5 +1,6 @@
-// ScriptedRpc: an RpcCaller for lib/chain tests — one handler per method, calls counted and
-// recorded. Unscripted methods answer UNAVAILABLE.
+// ScriptedRpc: an RpcCaller for tests without a node — one handler per method, calls counted
+// and recorded, round trips (a Call or a whole Batch) counted by Requests(). Unscripted methods
+// answer UNAVAILABLE.
 //
 //   ScriptedRpc rpc;
 //   rpc.On("eth_blockNumber", [](const nlohmann::json&) { return nlohmann::json("0x10"); });
@@ -19,7 +20,7 @@
 #include "lib/jsonrpc/rpc_caller.h"
 #include "nlohmann/json.hpp"
 
-namespace chainkms::testing {
+namespace chainkms::testutil {
 
 class ScriptedRpc : public RpcCaller {
  public:
@@ -31,22 +32,28 @@ class ScriptedRpc : public RpcCaller {
   }
 
   absl::StatusOr<nlohmann::json> Call(std::string_view method, nlohmann::json params) override {
-    Handler h;
     {
       absl::MutexLock l(&mu_);
-      calls_.emplace_back(std::string(method), params);
-      auto it = handlers_.find(std::string(method));
-      if (it == handlers_.end()) return absl::UnavailableError("unscripted " + std::string(method));
-      h = it->second;
+      ++requests_;
     }
-    return h(params);
+    return Dispatch(method, std::move(params));
   }
 
   absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> Batch(
       std::vector<Request> requests) override {
+    {
+      absl::MutexLock l(&mu_);
+      ++requests_;
+    }
     std::vector<absl::StatusOr<nlohmann::json>> out;
-    for (Request& r : requests) out.push_back(Call(r.method, std::move(r.params)));
+    for (Request& r : requests) out.push_back(Dispatch(r.method, std::move(r.params)));
     return out;
+  }
+
+  // Round trips: each Call and each Batch counts once.
+  int Requests() const {
+    absl::MutexLock l(&mu_);
+    return requests_;
   }
 
   int Count(const std::string& method) const {
@@ -65,7 +72,20 @@ class ScriptedRpc : public RpcCaller {
   }
 
  private:
+  absl::StatusOr<nlohmann::json> Dispatch(std::string_view method, nlohmann::json params) {
+    Handler h;
+    {
+      absl::MutexLock l(&mu_);
+      calls_.emplace_back(std::string(method), params);
+      auto it = handlers_.find(std::string(method));
+      if (it == handlers_.end()) return absl::UnavailableError("unscripted " + std::string(method));
+      h = it->second;
+    }
+    return h(params);
+  }
+
   mutable absl::Mutex mu_;
+  int requests_ = 0;
   std::map<std::string, Handler> handlers_;
   std::vector<std::pair<std::string, nlohmann::json>> calls_;
 };
@@ -79,4 +99,4 @@ inline absl::Status RpcErrorStatus(int64_t code, const std::string& message,
   return RpcErrorToStatus(*err, method);
 }
 
-}  // namespace chainkms::testing
+}  // namespace chainkms::testutil

@@ -1,4 +1,4 @@
-#include "services/registry/signers.h"
+#include "lib/chain/signer_set.h"
 
 #include <stdlib.h>
 
@@ -9,10 +9,11 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/common/hex.h"
+#include "lib/eth/address.h"
 #include "lib/eth/keystore.h"
-#include "lib/server/status.h"
+#include "lib/common/reason.h"
 
-namespace chainkms::registry {
+namespace chainkms {
 namespace {
 
 using ::testing::HasSubstr;
@@ -102,7 +103,8 @@ TEST(SignerSetTest, WrongPasswordIsInvalidArgumentNamingTheFileNotThePassword) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("other.json"));
   EXPECT_THAT(std::string(s.message()), Not(HasSubstr(kPassword)));
   EXPECT_THAT(std::string(s.message()), Not(HasSubstr("a different password")));
-  EXPECT_EQ(server::ReasonOf(s), "KEYSTORE_INVALID");
+  EXPECT_EQ(ReasonOf(s), Reason::kKeystoreInvalid);
+  EXPECT_THAT(MetadataOf(s).at("file"), HasSubstr("other.json"));
 }
 
 TEST(SignerSetTest, MissingPasswordVariableIsInvalidArgument) {
@@ -173,13 +175,16 @@ TEST(SignerSetTest, SameKeyTwiceIsInvalidArgument) {
   EXPECT_EQ(set.Add(KeyFromByte(8)).code(), absl::StatusCode::kInvalidArgument);
 }
 
-TEST(SignerSetTest, UnknownAddressIsNotFoundWithReason) {
+// One signer registry for every service: an unknown `from` is the caller's field (UNKNOWN_SIGNER,
+// INVALID_ARGUMENT as common.proto documents), never a missing resource.
+TEST(SignerSetTest, UnknownAddressIsInvalidArgumentWithReasonUnknownSigner) {
   SignerSet set;
   ASSERT_TRUE(set.Add(KeyFromByte(9)).ok());
   absl::StatusOr<std::shared_ptr<Signer>> s = set.Find(KeyFromByte(10).ToAddress());
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(server::ReasonOf(s.status()), "SIGNER_NOT_FOUND");
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(s.status()), Reason::kUnknownSigner);
+  EXPECT_EQ(MetadataOf(s.status()).at("from"), ToChecksumAddress(KeyFromByte(10).ToAddress()));
 }
 
 }  // namespace
-}  // namespace chainkms::registry
+}  // namespace chainkms

@@ -1,4 +1,4 @@
-#include "services/registry/signers.h"
+#include "lib/chain/signer_set.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -15,15 +15,15 @@
 #include "lib/common/status_macros.h"
 #include "lib/eth/address.h"
 #include "lib/eth/keystore.h"
-#include "lib/server/status.h"
+#include "lib/common/reason.h"
 
-namespace chainkms::registry {
+namespace chainkms {
 namespace {
 
-constexpr std::string_view kKeystoreInvalid = "KEYSTORE_INVALID";
-
-absl::Status KeystoreError(std::string message) {
-  return server::WithReason(absl::InvalidArgumentError(std::move(message)), kKeystoreInvalid);
+absl::Status KeystoreError(std::string message, std::string_view file = {}) {
+  ReasonMetadata metadata;
+  if (!file.empty()) metadata["file"] = std::string(file);
+  return WithReason(absl::InvalidArgumentError(std::move(message)), Reason::kKeystoreInvalid, metadata);
 }
 
 void WipeString(std::string& s) {
@@ -44,20 +44,22 @@ class Password {
   std::string value_;
 };
 
-absl::Status ReadPassword(const KeystorePassword& source, Password& out) {
+absl::Status ReadPassword(const KeystorePassword& source, const EnvLookup& env, Password& out) {
   if (source.name.empty()) return KeystoreError("keystore password source is empty");
   if (source.source == KeystorePassword::Source::kEnv) {
-    const char* v = std::getenv(source.name.c_str());
-    if (v == nullptr) {
+    std::optional<std::string> v = env(source.name);
+    if (!v.has_value()) {
       return KeystoreError(absl::StrCat("keystore password: environment variable ", source.name,
                                         " is not set"));
     }
-    out.value() = v;
+    out.value() = std::move(*v);
+    WipeString(*v);
     return absl::OkStatus();
   }
   std::ifstream in(source.name, std::ios::binary);
   if (!in) {
-    return KeystoreError(absl::StrCat("keystore password file ", source.name, " cannot be read"));
+    return KeystoreError(absl::StrCat("keystore password file ", source.name, " cannot be read"),
+                         source.name);
   }
   std::string& text = out.value();
   text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -78,7 +80,8 @@ bool IsKeystoreName(const std::string& name) {
 
 }  // namespace
 
-absl::Status SignerSet::LoadKeystoreDir(const std::string& dir, const KeystorePassword& password) {
+absl::Status SignerSet::LoadKeystoreDir(const std::string& dir, const KeystorePassword& password,
+                                        const EnvLookup& env) {
   std::error_code ec;
   std::vector<std::filesystem::path> files;
   std::filesystem::directory_iterator it(dir, ec);
@@ -96,35 +99,37 @@ absl::Status SignerSet::LoadKeystoreDir(const std::string& dir, const KeystorePa
   std::sort(files.begin(), files.end());
 
   Password pw;
-  RETURN_IF_ERROR(ReadPassword(password, pw));
+  RETURN_IF_ERROR(ReadPassword(password, env, pw));
   for (const auto& path : files) {
     const std::string file = path.string();
     std::ifstream in(path, std::ios::binary);
-    if (!in) return KeystoreError(absl::StrCat("keystore ", file, " cannot be read"));
+    if (!in) return KeystoreError(absl::StrCat("keystore ", file, " cannot be read"), file);
     std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // DecryptKeystore's messages name fields and say "wrong password?", never the password.
     absl::StatusOr<SecretBytes> secret = DecryptKeystore(json, pw.value());
     if (!secret.ok()) {
       return KeystoreError(
-          absl::StrCat("keystore ", file, " cannot be decrypted: ", secret.status().message()));
+          absl::StrCat("keystore ", file, " cannot be decrypted: ", secret.status().message()), file);
     }
     absl::StatusOr<Secp256k1PrivateKey> key = Secp256k1PrivateKey::FromBytes(secret->view());
     secret->Wipe();
     if (!key.ok()) {
-      return KeystoreError(absl::StrCat("keystore ", file, " does not hold a valid secp256k1 key"));
+      return KeystoreError(absl::StrCat("keystore ", file, " does not hold a valid secp256k1 key"), file);
     }
     RETURN_IF_ERROR(Insert(*std::move(key), absl::StrCat("keystore ", file)));
   }
   return absl::OkStatus();
 }
 
-absl::Status SignerSet::AddRawKeyFromEnv(std::string_view env_name, std::ostream* warnings) {
+absl::Status SignerSet::AddRawKeyFromEnv(std::string_view env_name, std::ostream* warnings,
+                                         const EnvLookup& env) {
   const std::string name(env_name);
-  const char* v = name.empty() ? nullptr : std::getenv(name.c_str());
-  if (v == nullptr) {
+  std::optional<std::string> v = name.empty() ? std::nullopt : env(name);
+  if (!v.has_value()) {
     return KeystoreError(absl::StrCat("raw private key: environment variable ", name, " is not set"));
   }
-  std::string text(v);
+  std::string text = std::move(*v);
+  WipeString(*v);
   std::string_view digits = text;
   if (HasHexPrefix(digits)) digits.remove_prefix(2);
   absl::StatusOr<Bytes> raw =
@@ -167,9 +172,9 @@ absl::Status SignerSet::Insert(Secp256k1PrivateKey key, std::string_view origin)
 absl::StatusOr<std::shared_ptr<Signer>> SignerSet::Find(const Address& address) const {
   auto it = signers_.find(address);
   if (it == signers_.end()) {
-    return server::WithReason(
-        absl::NotFoundError(absl::StrCat("no signing key loaded for ", ToChecksumAddress(address))),
-        "SIGNER_NOT_FOUND");
+    return WithReason(absl::InvalidArgumentError(absl::StrCat(
+                          "from: no signing key is loaded for ", ToChecksumAddress(address))),
+                      Reason::kUnknownSigner, {{"from", ToChecksumAddress(address)}});
   }
   return it->second;
 }
@@ -181,4 +186,4 @@ std::vector<Address> SignerSet::Addresses() const {
   return out;
 }
 
-}  // namespace chainkms::registry
+}  // namespace chainkms
