@@ -5,15 +5,14 @@
 #include "absl/strings/str_cat.h"
 #include "cli/eth/commands.h"
 #include "cli/eth/private_key.h"
+#include "cli/eth/tx_decode.h"
 #include "cli/eth/util.h"
 #include "lib/common/hex.h"
 #include "lib/common/status_macros.h"
-#include "lib/crypto/keccak.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/eth/abi.h"
 #include "lib/eth/abi_text.h"
 #include "lib/eth/abi_type.h"
-#include "lib/eth/rlp.h"
 #include "lib/eth/transaction.h"
 #include "nlohmann/json.hpp"
 
@@ -155,156 +154,11 @@ absl::StatusOr<std::string> MkTx(const Args& args) {
   return Hex0x(EncodeSigned(stx)) + "\n";
 }
 
-// decode-transaction is lenient like cast: no low-S, intrinsic-gas or scalar-range checks (lib's
-// DecodeTransaction enforces those), and the signer is simply left out when it cannot be recovered.
-std::string Quantity(const RlpItem& item) {
-  auto v = item.AsU256();
-  return v.ok() ? v->ToHexQuantity() : Hex0x(item.bytes());
-}
-
-absl::StatusOr<U256> FieldU256(const RlpItem& item, std::string_view name) {
-  auto v = item.AsU256(name);
-  if (!v.ok()) return absl::InvalidArgumentError(std::string(v.status().message()));
-  return v;
-}
-
-absl::StatusOr<nlohmann::ordered_json> AccessListJson(const RlpItem& item) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  if (!item.is_list()) return absl::InvalidArgumentError("accessList: expected a list");
-  for (const RlpItem& e : item.items()) {
-    if (!e.is_list() || e.items().size() != 2 || e.items()[0].is_list() || !e.items()[1].is_list()) {
-      return absl::InvalidArgumentError("accessList: bad entry");
-    }
-    nlohmann::ordered_json entry;
-    entry["address"] = Hex0x(e.items()[0].bytes());
-    nlohmann::ordered_json keys = nlohmann::ordered_json::array();
-    for (const RlpItem& k : e.items()[1].items()) keys.push_back(Hex0x(k.bytes()));
-    entry["storageKeys"] = keys;
-    out.push_back(entry);
-  }
-  return out;
-}
-
-std::optional<std::string> RecoverSigner(const Hash32& digest, const RlpItem& r, const RlpItem& s,
-                                         const U256& parity) {
-  if (r.is_list() || s.is_list() || r.bytes().size() > 32 || s.bytes().size() > 32 ||
-      parity > U256(1)) {
-    return std::nullopt;
-  }
-  RecoverableSignature sig;
-  std::copy(r.bytes().begin(), r.bytes().end(), sig.r.end() - static_cast<long>(r.bytes().size()));
-  std::copy(s.bytes().begin(), s.bytes().end(), sig.s.end() - static_cast<long>(s.bytes().size()));
-  sig.v = static_cast<uint8_t>(parity.low64());
-  auto pub = RecoverPublicKey(digest, sig);
-  if (!pub.ok()) return std::nullopt;
-  return Hex0x(pub->ToAddress().view());
-}
-
-Hash32 SigningDigest(std::optional<uint8_t> type, const std::vector<RlpItem>& fields) {
-  Bytes payload = RlpEncode(RlpItem::List(fields));
-  if (type) payload.insert(payload.begin(), *type);
-  return Keccak256(payload);
-}
-
 absl::StatusOr<std::string> DecodeTx(const Args& args) {
   const std::string text =
       args.positional().empty() ? ReadStdinFirstLine() : args.positional()[0];
   ASSIGN_OR_RETURN(Bytes raw, CastHexDecode(text));
-  if (raw.empty()) return absl::InvalidArgumentError("Unexpected type flag. Got 0.");
-  std::optional<uint8_t> type;
-  size_t start = 0;
-  if (raw[0] < 0xc0) {
-    if (raw[0] != 0x01 && raw[0] != 0x02) {
-      return absl::InvalidArgumentError(absl::StrCat("unexpected tx type 0x", absl::Hex(raw[0])));
-    }
-    type = raw[0];
-    start = 1;
-  }
-  const ByteView body = ByteView(raw).subspan(start);
-  ASSIGN_OR_RETURN(size_t len, RlpFirstItemLength(body));
-  ASSIGN_OR_RETURN(RlpItem root, RlpDecode(body.first(len)));
-  const ByteView exact = ByteView(raw).first(start + len);
-  if (!root.is_list()) return absl::InvalidArgumentError("transaction: expected an RLP list");
-  const std::vector<RlpItem>& f = root.items();
-  const size_t want = !type ? 9 : *type == 1 ? 11 : 12;
-  if (f.size() != want) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("transaction: expected ", want, " fields, got ", f.size()));
-  }
-  for (size_t i = 0; i < f.size(); ++i) {
-    const bool list_ok = type && i == f.size() - 4;  // the access list
-    if (f[i].is_list() != list_ok) {
-      return absl::InvalidArgumentError(absl::StrCat("transaction: unexpected list in field ", i));
-    }
-  }
-  nlohmann::ordered_json j;
-  std::optional<std::string> signer;
-  auto to_json = [](const RlpItem& to) -> nlohmann::ordered_json {
-    if (to.bytes().empty()) return nullptr;
-    return Hex0x(to.bytes());
-  };
-  if (!type) {
-    ASSIGN_OR_RETURN(U256 v, FieldU256(f[6], "v"));
-    std::vector<RlpItem> unsigned_fields(f.begin(), f.begin() + 6);
-    std::optional<U256> chain_id;
-    U256 parity;
-    if (v >= U256(35)) {
-      chain_id = (*v.CheckedSub(U256(35))) >> 1;
-      parity = U256(v.low64() & 1 ? 0 : 1);
-      unsigned_fields.push_back(RlpItem::String(chain_id->ToMinimalBigEndian()));
-      unsigned_fields.push_back(RlpItem());
-      unsigned_fields.push_back(RlpItem());
-    } else if (v == U256(27) || v == U256(28)) {
-      parity = U256(v.low64() - 27);
-    } else {
-      parity = U256(2);  // no recoverable signer
-    }
-    signer = RecoverSigner(SigningDigest(std::nullopt, unsigned_fields), f[7], f[8], parity);
-    if (signer) j["signer"] = *signer;
-    j["type"] = "0x0";
-    if (chain_id) j["chainId"] = chain_id->ToHexQuantity();
-    j["nonce"] = Quantity(f[0]);
-    j["gasPrice"] = Quantity(f[1]);
-    j["gas"] = Quantity(f[2]);
-    j["to"] = to_json(f[3]);
-    j["value"] = Quantity(f[4]);
-    j["input"] = Hex0x(f[5].bytes());
-    j["r"] = Quantity(f[7]);
-    j["s"] = Quantity(f[8]);
-    j["v"] = v.ToHexQuantity();
-  } else {
-    const size_t n = f.size();
-    ASSIGN_OR_RETURN(U256 parity, FieldU256(f[n - 3], "yParity"));
-    const std::vector<RlpItem> unsigned_fields(f.begin(), f.begin() + static_cast<long>(n - 3));
-    signer = RecoverSigner(SigningDigest(type, unsigned_fields), f[n - 2], f[n - 1], parity);
-    ASSIGN_OR_RETURN(nlohmann::ordered_json access_list, AccessListJson(f[n - 4]));
-    if (signer) j["signer"] = *signer;
-    j["type"] = absl::StrCat("0x", static_cast<int>(*type));
-    j["chainId"] = Quantity(f[0]);
-    j["nonce"] = Quantity(f[1]);
-    size_t i = 2;
-    if (*type == 1) {
-      j["gasPrice"] = Quantity(f[i++]);
-      j["gas"] = Quantity(f[i++]);
-    } else {
-      const std::string tip = Quantity(f[i++]);
-      const std::string max_fee = Quantity(f[i++]);
-      j["gas"] = Quantity(f[i++]);
-      j["maxFeePerGas"] = max_fee;
-      j["maxPriorityFeePerGas"] = tip;
-    }
-    j["to"] = to_json(f[i++]);
-    j["value"] = Quantity(f[i++]);
-    j["accessList"] = access_list;
-    j["input"] = Hex0x(f[i].bytes());
-    j["r"] = Quantity(f[n - 2]);
-    j["s"] = Quantity(f[n - 1]);
-    j["yParity"] = parity.ToHexQuantity();
-    j["v"] = parity.ToHexQuantity();
-  }
-  j["hash"] = Hex0x(Keccak256(exact).view());
-  // cast prints the pretty JSON text as a JSON string literal.
-  return nlohmann::json(j.dump(2)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return CastDecodeTransaction(raw);
 }
 
 }  // namespace
