@@ -141,6 +141,10 @@ absl::StatusOr<Bytes> DecodeData(const RlpItem& item) {
 // Checks that do not depend on how the transaction was encoded.
 absl::Status ValidateDecoded(const SignedTransaction& stx) {
   const Transaction& tx = stx.tx;
+  // EIP-2681: an account nonce stops below 2^64-1, so no transaction can carry that value.
+  if (tx.nonce == UINT64_MAX) return Bad("nonce", "must be below 2^64-1 (EIP-2681)");
+  // No network has chain id 0, so a transaction bound to it is valid nowhere.
+  if (tx.chain_id && *tx.chain_id == 0) return Bad("chain_id", "must not be zero");
   if (!IsLowS(stx.signature.s)) return Bad("s", "must be at most n/2 (low-S)");
   const U256& fee = tx.type == TxType::kDynamicFee ? tx.max_fee_per_gas : tx.gas_price;
   if (tx.type == TxType::kDynamicFee && tx.max_priority_fee_per_gas > tx.max_fee_per_gas) {

@@ -81,10 +81,10 @@ U256 LegacyV(const SignedTransaction& stx);
 
 // Strict decoding of raw bytes. INVALID_ARGUMENT (naming the field) for: unknown type, wrong
 // field count, non-canonical RLP or integers, `to` not 0 or 20 bytes, access-list address not
-// 20 bytes or key not 32, r/s outside [1, n-1], high s, bad v / y_parity, nonce or gas_limit
-// above 2^64-1, max_priority_fee > max_fee, gas_limit below intrinsic gas, gas_limit × fee
-// over 2^256-1, initcode above 49152 bytes. It does not recover the sender (RecoverSender does)
-// and does not know the network (CheckChainId does).
+// 20 bytes or key not 32, r/s outside [1, n-1], high s, bad v / y_parity, gas_limit above
+// 2^64-1, nonce of 2^64-1 or more (EIP-2681), chain id 0, max_priority_fee > max_fee, gas_limit
+// below intrinsic gas, gas_limit × fee over 2^256-1, initcode above 49152 bytes. It does not
+// recover the sender (RecoverSender does) and does not know the network (CheckChainId does).
 absl::StatusOr<SignedTransaction> DecodeTransaction(ByteView raw);
 
 // INVALID_ARGUMENT unless the transaction is bound to `chain_id` (pre-EIP-155 legacy

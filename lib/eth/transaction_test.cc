@@ -263,6 +263,41 @@ TEST(DecodeTransactionTest, RejectsNonceAbove64Bits) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(DecodeTransactionTest, RejectsNonceOfTwoToThe64MinusOneAsEip2681Requires) {
+  for (auto [raw, index] : {std::pair{kLegacyRaw, 0}, std::pair{kEip1559Raw, 1}}) {
+    SCOPED_TRACE(raw);
+    auto s = DecodeTransaction(WithField(raw, index, RlpItem::String(H("ffffffffffffffff"))));
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.status().message().find("transaction.nonce: must be below 2^64-1 (EIP-2681)"),
+              std::string::npos)
+        << s.status();
+    // One less is a nonce an account can still reach.
+    EXPECT_TRUE(
+        DecodeTransaction(WithField(raw, index, RlpItem::String(H("fffffffffffffffe")))).ok());
+  }
+}
+
+TEST(DecodeTransactionTest, RejectsTypedTransactionWithChainIdZero) {
+  for (const char* raw : {kEip1559Raw, kEip2930Raw}) {
+    SCOPED_TRACE(raw);
+    auto s = DecodeTransaction(WithField(raw, 0, RlpItem()));
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(s.status().message().find("transaction.chain_id: must not be zero"),
+              std::string::npos)
+        << s.status();
+  }
+}
+
+TEST(DecodeTransactionTest, RejectsEip155LegacyWhoseVImpliesChainIdZero) {
+  for (const char* v : {"23", "24"}) {  // 35 + 2·0 + {0, 1}
+    auto s = DecodeTransaction(WithField(kLegacyRaw, 6, RlpItem::String(H(v))));
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << v;
+    EXPECT_NE(s.status().message().find("transaction.chain_id: must not be zero"),
+              std::string::npos)
+        << s.status();
+  }
+}
+
 TEST(DecodeTransactionTest, RejectsToOfWrongLength) {
   auto s = DecodeTransaction(WithField(kEip1559Raw, 5, RlpItem::String(Bytes(19, 0x11))));
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
