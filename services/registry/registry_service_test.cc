@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "chainkms/v1/registry.grpc.pb.h"
@@ -35,6 +36,7 @@
 #include "lib/server/status.h"
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
+#include "lib/testing/status_matchers.h"
 #include "lib/chain/chain_set.h"
 #include "lib/chain/signer_set.h"
 #include "services/registry/prepare.h"
@@ -43,6 +45,9 @@ namespace chainkms::registry {
 namespace {
 
 namespace pb = ::chainkms::v1;
+using ::chainkms::testutil::HasMetadata;
+using ::chainkms::testutil::HasReason;
+using ::chainkms::testutil::StatusIs;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
 
@@ -547,8 +552,10 @@ TEST_F(RegistryServiceTest, WatchPolicyEventsStreamsEachChangeUntilCancelled) {
 
 TEST_F(RegistryServiceTest, GetTransactionReportsPendingConfirmedAndUnknownTransactions) {
   const std::string app = DeployApp(H("gt-c"), H("gt-d"));
-  // Not waited for and not mined (automine off): PENDING.
+  // Not waited for and not mined (automine off): PENDING. The shared anvil gets automine back
+  // however this test ends.
   ASSERT_TRUE(anvil_->Rpc("evm_setAutomine", json::array({false})).ok());
+  absl::Cleanup automine = [] { (void)anvil_->Rpc("evm_setAutomine", json::array({true})); };
   auto req = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
   req.clear_options();
   req.set_compose_hash(H("gt-c2"));
@@ -580,15 +587,19 @@ TEST_F(RegistryServiceTest, GetTransactionReportsPendingConfirmedAndUnknownTrans
   EXPECT_EQ(got.transaction().confirmations(), 2u);
   EXPECT_GT(got.transaction().block_number(), 0u);
   EXPECT_TRUE(got.transaction().final());
-  ASSERT_TRUE(anvil_->Rpc("evm_setAutomine", json::array({true})).ok());
+  std::move(automine).Invoke();
 
-  // A transaction the server never sent: read from the chain.
+  // A transaction the server never sent: read from the chain. anvil mines it asynchronously
+  // after eth_sendTransaction returns, so wait for the state with a deadline.
   get.set_confirmations(1);
   auto tx = anvil_->Rpc("eth_sendTransaction",
                         json::array({{{"from", kAccount2}, {"to", kAccount2}, {"value", "0x1"}}}));
   ASSERT_TRUE(tx.ok()) << tx.status();
   get.set_tx_hash(Raw(*HexDecode(tx->get<std::string>())));
-  EXPECT_RPC_OK(stub_->GetTransaction(&ctx_, get, &got));
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  do {
+    EXPECT_RPC_OK(stub_->GetTransaction(&ctx_, get, &got));
+  } while (got.transaction().state() == pb::TRANSACTION_STATE_PENDING && absl::Now() < deadline);
   EXPECT_EQ(got.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
   EXPECT_TRUE(got.transaction().final());
   EXPECT_EQ(got.transaction().from(), Raw(*ParseAddress(kAccount2)));
@@ -599,6 +610,7 @@ TEST_F(RegistryServiceTest, GetTransactionReportsPendingConfirmedAndUnknownTrans
   grpc::Status s = stub_->GetTransaction(&ctx, get, &got);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(ReasonOf(s), "TRANSACTION_NOT_FOUND");
+  EXPECT_THAT(s, HasMetadata("tx_hash", Hex0x(AsBytes(H("no such transaction")))));
 }
 
 TEST_F(RegistryServiceTest, KmsInfoAndAllowlistsAreRead) {
