@@ -157,9 +157,9 @@ absl::StatusOr<SentTx> TxManager::Send(const TxRequest& request) {
   ASSIGN_OR_RETURN(TxFees fees, SuggestFees());
   Lane& lane = LaneFor(from, request.signer);
   absl::MutexLock l(&lane.mu);
-  if (!lane.synced) {
-    RETURN_IF_ERROR(ReconcileLocked(lane, from).status());
-  }
+  // One pending-count read per send: it notices another sender of this key (lane moves up)
+  // and transactions that vanished from the node (reported DROPPED, lane re-synced).
+  RETURN_IF_ERROR(ReconcileLocked(lane, from, /*with_latest=*/false).status());
   absl::Status last;
   for (int attempt = 0; attempt < options_.max_send_attempts; ++attempt) {
     Transaction tx;
@@ -188,7 +188,7 @@ absl::StatusOr<SentTx> TxManager::Send(const TxRequest& request) {
       continue;
     }
     if (kind == RpcErrorKind::kNonceTooHigh) {
-      RETURN_IF_ERROR(ReconcileLocked(lane, from).status());
+      RETURN_IF_ERROR(ReconcileLocked(lane, from, /*with_latest=*/false).status());
       continue;
     }
     // Anything else: the nonce stays with the lane, so the next Send reuses it.
@@ -203,9 +203,12 @@ absl::StatusOr<LaneState> TxManager::Reconcile(const Address& sender) {
   return ReconcileLocked(lane, sender);
 }
 
-absl::StatusOr<LaneState> TxManager::ReconcileLocked(Lane& lane, const Address& sender) {
+absl::StatusOr<LaneState> TxManager::ReconcileLocked(Lane& lane, const Address& sender,
+                                                     bool with_latest) {
   LaneState s;
-  ASSIGN_OR_RETURN(s.latest, eth_rpc::GetTransactionCount(rpc_, sender, BlockTag::Latest()));
+  if (with_latest) {
+    ASSIGN_OR_RETURN(s.latest, eth_rpc::GetTransactionCount(rpc_, sender, BlockTag::Latest()));
+  }
   ASSIGN_OR_RETURN(s.pending, eth_rpc::GetTransactionCount(rpc_, sender, BlockTag::Pending()));
   if (!lane.synced || s.pending >= lane.next) {
     lane.next = std::max(s.pending, lane.synced ? lane.next : 0);
@@ -213,46 +216,99 @@ absl::StatusOr<LaneState> TxManager::ReconcileLocked(Lane& lane, const Address& 
     s.next = lane.next;
     return s;
   }
-  // The node's pending count is below what we handed out: those transactions were dropped.
-  for (uint64_t n = s.pending; n < lane.next; ++n) {
+  RETURN_IF_ERROR(HandleVanished(lane, sender, s));
+  s.next = lane.next;
+  return s;
+}
+
+absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneState& state) {
+  // Which of our transactions for the missing nonces does the node still know?
+  struct Missing {
+    uint64_t nonce;
+    std::shared_ptr<Tracked> tracked;
+    bool known;
+  };
+  std::vector<Missing> missing;
+  for (uint64_t n = state.pending; n < lane.next; ++n) {
     std::shared_ptr<Tracked> t;
+    std::vector<Hash32> hashes;
     {
       absl::MutexLock tl(&tracked_mu_);
       auto it = by_nonce_.find({sender, n});
-      if (it != by_nonce_.end()) t = it->second;
+      if (it != by_nonce_.end()) {
+        t = it->second;
+        for (const SentTx& v : t->versions) hashes.push_back(v.hash);
+      }
     }
-    if (t) {
-      Bytes raw;
+    bool known = false;
+    for (const Hash32& h : hashes) {
+      ASSIGN_OR_RETURN(bool k, eth_rpc::TransactionKnown(rpc_, h));
+      known = known || k;
+    }
+    missing.push_back({n, t, known});
+  }
+  // The node holds our transaction at its pending nonce: the count lags (a load-balanced
+  // endpoint); nothing vanished.
+  if (!missing.empty() && missing.front().known) return absl::OkStatus();
+
+  for (const Missing& m : missing) {
+    if (!m.tracked) continue;
+    if (m.known) {
+      // Queued behind the gap: overwrite it with a no-op at the same nonce before a new
+      // transaction fills the gap and lets it run.
+      Transaction noop;
+      TxFees old;
+      std::shared_ptr<Signer> signer;
       {
         absl::MutexLock tl(&tracked_mu_);
-        raw = t->versions.back().raw;
+        old = {m.tracked->tx.max_fee_per_gas, m.tracked->tx.max_priority_fee_per_gas};
+        signer = m.tracked->signer;
       }
-      absl::StatusOr<Hash32> h = eth_rpc::SendRawTransaction(rpc_, raw);
-      if (!h.ok() && KindOf(h.status()) != RpcErrorKind::kAlreadyKnown &&
-          KindOf(h.status()) != RpcErrorKind::kNonceTooLow) {
-        return h.status();
+      if (!signer) signer = lane.signer;
+      if (!signer) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "nonce ", m.nonce, " of ", ToChecksumAddress(sender),
+            " holds an old transaction queued behind a gap and no signer can overwrite it"));
       }
+      TxFees fees = BumpFees(old);
+      if (absl::StatusOr<TxFees> fresh = SuggestFees(); fresh.ok()) {
+        fees.max_fee_per_gas = std::max(fees.max_fee_per_gas, fresh->max_fee_per_gas);
+        fees.max_priority_fee_per_gas =
+            std::max(fees.max_priority_fee_per_gas, fresh->max_priority_fee_per_gas);
+      }
+      noop.chain_id = chain_id_;
+      noop.nonce = m.nonce;
+      noop.max_fee_per_gas = fees.max_fee_per_gas;
+      noop.max_priority_fee_per_gas = fees.max_priority_fee_per_gas;
+      noop.gas_limit = 21000;
+      noop.to = sender;
+      ASSIGN_OR_RETURN(SentTx sent, SignAndSend(*signer, noop));
+      {
+        absl::MutexLock tl(&tracked_mu_);
+        m.tracked->state = TxState::kDropped;
+        m.tracked->reason = absl::StrCat(
+            "an earlier nonce vanished from the node; this transaction, queued behind the gap, was "
+            "overwritten by a no-op (",
+            Hex0x(sent.hash.view()), ") so it never runs");
+        // The no-op is tracked on its own; the dropped write keeps its hashes.
+        by_nonce_.erase({sender, m.nonce});
+      }
+      Track(signer, noop, sent);
+      state.filled.push_back(m.nonce);
     } else {
-      if (!lane.signer) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("nonce gap at ", n, " for ", ToChecksumAddress(sender),
-                         " and no signer to fill it"));
-      }
-      ASSIGN_OR_RETURN(TxFees fees, SuggestFees());
-      Transaction filler;
-      filler.chain_id = chain_id_;
-      filler.nonce = n;
-      filler.max_fee_per_gas = fees.max_fee_per_gas;
-      filler.max_priority_fee_per_gas = fees.max_priority_fee_per_gas;
-      filler.gas_limit = 21000;
-      filler.to = sender;
-      ASSIGN_OR_RETURN(SentTx sent, SignAndSend(*lane.signer, filler));
-      Track(lane.signer, filler, sent);
+      absl::MutexLock tl(&tracked_mu_);
+      m.tracked->state = TxState::kDropped;
+      m.tracked->mined_hash.reset();
+      m.tracked->receipt.reset();
+      m.tracked->reason = absl::StrCat(
+          "vanished from the node (restart, mempool drop or chain reset); nonce ", m.nonce,
+          " is free again and the transaction will not be re-sent");
     }
-    s.filled.push_back(n);
+    RecordState(TxState::kDropped);
+    state.dropped.push_back(m.nonce);
   }
-  s.next = lane.next;
-  return s;
+  lane.next = state.pending;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<SentTx> TxManager::SpeedUp(const Hash32& hash) {
@@ -286,6 +342,43 @@ absl::StatusOr<SentTx> TxManager::SpeedUp(const Hash32& hash) {
   }
   Track(signer, tx, *sent);
   return sent;
+}
+
+absl::StatusOr<bool> TxManager::CheckTakenNonce(Tracked& t) {
+  Address from;
+  uint64_t nonce = 0;
+  std::vector<Hash32> hashes;
+  {
+    absl::MutexLock l(&tracked_mu_);
+    if (t.state != TxState::kPending || t.mined_hash.has_value()) return false;
+    from = t.versions.back().from;
+    nonce = t.versions.back().nonce;
+    for (const SentTx& v : t.versions) hashes.push_back(v.hash);
+  }
+  ASSIGN_OR_RETURN(uint64_t mined, eth_rpc::GetTransactionCount(rpc_, from, BlockTag::Latest()));
+  if (mined <= nonce) return false;
+  // The nonce is used on chain. Ask once more for our receipts: one of ours may have been
+  // mined between the receipt poll and the count.
+  for (const Hash32& h : hashes) {
+    ASSIGN_OR_RETURN(std::optional<Receipt> r, eth_rpc::GetTransactionReceipt(rpc_, h));
+    if (r.has_value()) return false;
+  }
+  {
+    absl::MutexLock l(&tracked_mu_);
+    if (t.state != TxState::kPending) return false;
+    t.state = TxState::kDropped;
+    t.reason = absl::StrCat("nonce ", nonce, " of ", ToChecksumAddress(from),
+                            " was used by another transaction; this one can never be mined");
+  }
+  RecordState(TxState::kDropped);
+  return true;
+}
+
+absl::StatusOr<std::optional<TxStatus>> TxManager::Refresh(const Hash32& hash) {
+  std::shared_ptr<Tracked> t = Find(hash);
+  if (!t) return std::optional<TxStatus>();
+  RETURN_IF_ERROR(CheckTakenNonce(*t).status());
+  return GetStatus(hash);
 }
 
 std::optional<TxStatus> TxManager::GetStatus(const Hash32& hash) const {
@@ -336,6 +429,13 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
   };
   report(TxProgress::Kind::kWaiting, hash, 0, 0);
   while (true) {
+    if (t) {
+      absl::MutexLock l(&tracked_mu_);
+      if (t->state == TxState::kDropped) {
+        return absl::AbortedError(absl::StrCat("transaction ", Hex0x(hash.view()), " was dropped: ",
+                                               t->reason));
+      }
+    }
     std::vector<Hash32> candidates;
     if (t) {
       absl::MutexLock l(&tracked_mu_);
@@ -398,7 +498,12 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
           if (conf >= confirmations) return *receipt;
         }
       }
-    } else if (err.ok() && t && options_.stuck_after > absl::ZeroDuration()) {
+    } else if (err.ok() && t) {
+      // Not mined: was its nonce taken by another transaction of the same key?
+      absl::StatusOr<bool> dropped = CheckTakenNonce(*t);
+      if (dropped.ok() && *dropped) continue;  // the loop's first check reports it
+    }
+    if (err.ok() && !receipt && t && options_.stuck_after > absl::ZeroDuration()) {
       absl::Time last_sent;
       {
         absl::MutexLock l(&tracked_mu_);

@@ -19,9 +19,14 @@
 //  - "nonce too low" / "replacement underpriced" (the nonce is taken, e.g. after a restart or by
 //    another process): the lane resyncs to max(pending, nonce + 1) and retries, up to
 //    max_send_attempts.
-//  - "nonce too high" or Reconcile finding pending < the lane (the node forgot transactions we
-//    sent): each missing nonce is filled by re-broadcasting our own signed transaction for it,
-//    or, if we have none, by a 0-value self-transfer; then the send is retried.
+//  - Every Send first asks for the pending count. Above the lane: another process used the
+//    key, the lane moves up. Below the lane (the node restarted with fresh state, dropped its
+//    mempool, the chain was reset): the transactions we sent for the missing nonces vanished.
+//    Each one the node no longer knows is reported DROPPED (its nonce is free again) and never
+//    re-broadcast — an old write must not execute later behind the caller's back. Ours that the
+//    node still holds queued behind the gap are overwritten at once by 0-value self-transfers
+//    with bumped fees (and reported DROPPED too), so nothing old waits behind the gap. Then the
+//    lane re-syncs to the chain's pending nonce. "nonce too high" triggers the same check.
 // Fee policy: priority = the median over the last fee_history_blocks blocks of each block's
 // priority_fee_percentile reward (fallback eth_maxPriorityFeePerGas), at least
 // min_priority_fee; maxFee = 2 × next base fee + priority. Replacement: both fees × 1.125 and at
@@ -124,7 +129,8 @@ struct LaneState {
   uint64_t latest = 0;   // eth_getTransactionCount(latest)
   uint64_t pending = 0;  // eth_getTransactionCount(pending)
   uint64_t next = 0;     // the lane's next nonce after reconciling
-  std::vector<uint64_t> filled;  // nonces re-broadcast or filled
+  std::vector<uint64_t> dropped;  // nonces whose transactions vanished (reported DROPPED)
+  std::vector<uint64_t> filled;   // nonces where a queued old transaction was overwritten by a no-op
 };
 
 class TxManager {
@@ -145,13 +151,17 @@ class TxManager {
   // on the canonical chain; DEADLINE_EXCEEDED after `timeout`. A receipt whose block is no longer
   // canonical is reported (kReorged) and awaited again. Replaces the transaction when stuck. A
   // mined, reverted transaction is returned with success=false. Works for hashes this manager
-  // did not send (no replacement then).
+  // did not send (no replacement then). ABORTED when the transaction was dropped (GetStatus
+  // says why).
   absl::StatusOr<Receipt> WaitForReceipt(const Hash32& hash, uint64_t confirmations,
                                          absl::Duration timeout,
                                          const ProgressCallback& progress = nullptr);
 
   // The last known state of a transaction this manager sent; nullopt otherwise.
   std::optional<TxStatus> GetStatus(const Hash32& hash) const;
+  // GetStatus after asking the chain whether a pending transaction's nonce was taken by another
+  // transaction of the same key (then it is DROPPED: it can never be mined).
+  absl::StatusOr<std::optional<TxStatus>> Refresh(const Hash32& hash);
 
   // Compares the sender's lane with the node (latest and pending) and fills gaps (see above).
   absl::StatusOr<LaneState> Reconcile(const Address& sender);
@@ -179,12 +189,19 @@ class TxManager {
   };
 
   Lane& LaneFor(const Address& sender, const std::shared_ptr<Signer>& signer);
-  absl::StatusOr<LaneState> ReconcileLocked(Lane& lane, const Address& sender);
+  // `with_latest`: also read the latest count (for LaneState; Send needs only pending).
+  absl::StatusOr<LaneState> ReconcileLocked(Lane& lane, const Address& sender,
+                                            bool with_latest = true);
+  // The node's pending count is below the lane: see the nonce policy above.
+  absl::Status HandleVanished(Lane& lane, const Address& sender, LaneState& state);
   // Signs and sends `tx`; OK also when the node already knows it.
   absl::StatusOr<SentTx> SignAndSend(Signer& signer, const Transaction& tx);
   absl::StatusOr<uint64_t> Gas(const TxRequest& request);
   void Track(const std::shared_ptr<Signer>& signer, const Transaction& tx, const SentTx& sent);
   std::shared_ptr<Tracked> Find(const Hash32& hash) const;
+  // Marks `t` DROPPED when its nonce is used on chain by a transaction that is not one of its
+  // versions; true when it did.
+  absl::StatusOr<bool> CheckTakenNonce(Tracked& t);
   void RecordState(TxState state) const;
 
   RpcCaller& rpc_;

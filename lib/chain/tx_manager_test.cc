@@ -1,6 +1,8 @@
 #include "lib/chain/tx_manager.h"
 
+#include <map>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -129,7 +131,9 @@ TEST(TxManagerTest, ResyncsOnNonceTooLow) {
   EXPECT_EQ(s->nonce, 5u);
 }
 
-TEST(TxManagerTest, FillsAGapWhenTheNodeForgotOurTransactions) {
+// The node forgot nonce 1 (a restart): the transaction is reported DROPPED, never re-sent (an
+// old write must not run later behind the caller's back), and the lane re-syncs to the node.
+TEST(TxManagerTest, ATransactionTheNodeForgotIsDroppedNotResentAndTheLaneResyncs) {
   ScriptedRpc rpc;
   FakeNode node;
   node.Install(rpc);
@@ -137,7 +141,8 @@ TEST(TxManagerTest, FillsAGapWhenTheNodeForgotOurTransactions) {
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   ASSERT_TRUE(txm.Send(Req(signer)).ok());  // nonce 0
-  ASSERT_TRUE(txm.Send(Req(signer)).ok());  // nonce 1
+  absl::StatusOr<SentTx> forgotten = txm.Send(Req(signer));  // nonce 1
+  ASSERT_TRUE(forgotten.ok());
   {
     absl::MutexLock l(&node.mu);
     node.nonce = 1;  // the node dropped nonce 1 (restart)
@@ -145,12 +150,105 @@ TEST(TxManagerTest, FillsAGapWhenTheNodeForgotOurTransactions) {
   absl::StatusOr<LaneState> s = txm.Reconcile(signer->address());
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->pending, 1u);
-  EXPECT_EQ(s->filled, std::vector<uint64_t>{1});
-  EXPECT_EQ(node.accepted.size(), 3u);
-  EXPECT_EQ(node.accepted.back(), node.accepted[1]);  // our own transaction re-broadcast
+  EXPECT_EQ(s->dropped, std::vector<uint64_t>{1});
+  EXPECT_TRUE(s->filled.empty());
+  EXPECT_EQ(s->next, 1u);
+  EXPECT_EQ(node.accepted.size(), 2u);  // nothing re-broadcast
+  std::optional<TxStatus> st = txm.GetStatus(forgotten->hash);
+  ASSERT_TRUE(st.has_value());
+  EXPECT_EQ(st->state, TxState::kDropped);
+  EXPECT_THAT(st->reason, HasSubstr("vanished"));
+  EXPECT_EQ(txm.WaitForReceipt(forgotten->hash, 1, absl::Seconds(5)).status().code(),
+            absl::StatusCode::kAborted);
   absl::StatusOr<SentTx> next = txm.Send(Req(signer));
   ASSERT_TRUE(next.ok());
-  EXPECT_EQ(next->nonce, 2u);
+  EXPECT_EQ(next->nonce, 1u);  // the freed nonce: no gap
+}
+
+// The probe's stuck lane: the node restarted with fresh state at nonce 6 while the lane was at
+// 11. The next Send notices by itself (no Reconcile call), drops 6..10 and sends at 6.
+TEST(TxManagerTest, ASendAfterTheNodeLostStateResyncsInsteadOfQueueingBehindAGap) {
+  ScriptedRpc rpc;
+  FakeNode node;
+  node.Install(rpc);
+  testutil::FakeClock clock;
+  TxManager txm(rpc, 31337, clock);
+  auto signer = AnvilSigner();
+  std::vector<Hash32> sent;
+  for (int i = 0; i < 11; ++i) {
+    TxRequest r = Req(signer);
+    r.data = {0x01, static_cast<uint8_t>(i)};  // distinct writes
+    absl::StatusOr<SentTx> tx = txm.Send(r);
+    ASSERT_TRUE(tx.ok()) << tx.status();
+    sent.push_back(tx->hash);
+  }
+  {
+    absl::MutexLock l(&node.mu);
+    node.nonce = 6;
+  }
+  absl::StatusOr<SentTx> next = txm.Send(Req(signer));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->nonce, 6u);
+  for (int i = 6; i < 11; ++i) EXPECT_EQ(txm.GetStatus(sent[i])->state, TxState::kDropped) << i;
+  EXPECT_EQ(txm.GetStatus(sent[5])->state, TxState::kPending);
+}
+
+// A node that keeps a future-nonce transaction queued: ours at nonce 2 waits behind the vanished
+// nonce 1. It is overwritten at once by a no-op, so filling the gap never runs the old write.
+TEST(TxManagerTest, AnOldTransactionQueuedBehindTheGapIsOverwrittenByANoOp) {
+  ScriptedRpc rpc;
+  FakeNode node;
+  node.Install(rpc);
+  std::set<std::string> known;  // hashes the node holds
+  std::vector<SignedTransaction> replacements;
+  rpc.On("eth_getTransactionByHash", [&](const json& p) -> absl::StatusOr<json> {
+    if (known.count(p[0].get<std::string>()) == 0) return json(nullptr);
+    return json{{"hash", p[0]}};
+  });
+  testutil::FakeClock clock;
+  TxManager txm(rpc, 31337, clock);
+  auto signer = AnvilSigner();
+  ASSERT_TRUE(txm.Send(Req(signer)).ok());                    // nonce 0, mined
+  absl::StatusOr<SentTx> lost = txm.Send(Req(signer));        // nonce 1, vanishes
+  absl::StatusOr<SentTx> queued = txm.Send(Req(signer));      // nonce 2, stays queued
+  ASSERT_TRUE(lost.ok() && queued.ok());
+  known.insert(Hex0x(queued->hash.view()));
+  {
+    absl::MutexLock l(&node.mu);
+    node.nonce = 1;
+  }
+  // The node takes a replacement for its queued nonce 2 when it pays more.
+  rpc.On("eth_sendRawTransaction", [&](const json& p) -> absl::StatusOr<json> {
+    Bytes raw = *HexDecode(p[0].get<std::string>());
+    SignedTransaction st = *DecodeTransaction(raw);
+    if (st.tx.nonce == 2) {
+      replacements.push_back(st);
+      return json(Hex0x(TransactionHash(raw).view()));
+    }
+    absl::MutexLock l(&node.mu);
+    if (st.tx.nonce != node.nonce) {
+      return testutil::RpcErrorStatus(-32000, "nonce too low", "", "eth_sendRawTransaction");
+    }
+    ++node.nonce;
+    node.accepted.push_back(st);
+    return json(Hex0x(TransactionHash(raw).view()));
+  });
+  absl::StatusOr<LaneState> s = txm.Reconcile(signer->address());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->dropped, (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(s->filled, std::vector<uint64_t>{2});
+  ASSERT_EQ(replacements.size(), 1u);
+  const Transaction& noop = replacements[0].tx;
+  EXPECT_EQ(noop.to, signer->address());
+  EXPECT_TRUE(noop.data.empty());
+  EXPECT_TRUE(noop.value.IsZero());
+  EXPECT_GT(noop.max_fee_per_gas, queued->fees.max_fee_per_gas);  // pays more: it replaces
+  EXPECT_EQ(txm.GetStatus(queued->hash)->state, TxState::kDropped);
+  EXPECT_THAT(txm.GetStatus(queued->hash)->reason, HasSubstr("no-op"));
+  EXPECT_EQ(txm.GetStatus(lost->hash)->state, TxState::kDropped);
+  absl::StatusOr<SentTx> next = txm.Send(Req(signer));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->nonce, 1u);
 }
 
 TEST(TxManagerTest, RevertAtEstimateSendsNothingAndKeepsTheNonce) {
@@ -353,6 +451,50 @@ TEST(TxManagerTest, SpeedUpOfAnUnknownHashIsNotFound) {
   TxManager txm(rpc, 31337, clock);
   EXPECT_EQ(txm.SpeedUp(Fill(3)).status().code(), absl::StatusCode::kNotFound);
   EXPECT_FALSE(txm.GetStatus(Fill(3)).has_value());
+}
+
+// Counts what TxManager reports to /metrics.
+class RecordingMetrics final : public ChainMetrics {
+ public:
+  void RecordChainRpc(std::string_view, std::string_view, absl::Duration, std::string_view) override {}
+  void RecordTransactionState(std::string_view state) override {
+    absl::MutexLock l(&mu_);
+    ++states_[std::string(state)];
+  }
+  int count(const std::string& state) {
+    absl::MutexLock l(&mu_);
+    return states_[state];
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::map<std::string, int> states_;
+};
+
+// Another transaction of the same key took our nonce: ours can never be mined, so it is
+// DROPPED (and counted), and waiting for it ends at once instead of running into the timeout.
+TEST(TxManagerTest, APendingTransactionWhoseNonceWasTakenByAnotherIsDropped) {
+  ScriptedRpc rpc;
+  FakeNode node;
+  node.Install(rpc);
+  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
+  testutil::FakeClock clock;
+  RecordingMetrics metrics;
+  TxManager txm(rpc, 31337, clock, {.metrics = &metrics});
+  auto signer = AnvilSigner();
+  absl::StatusOr<SentTx> sent = txm.Send(Req(signer));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  EXPECT_EQ(metrics.count("pending"), 1);
+  // FakeNode's count moved past our nonce when it accepted ours; nobody mined ours, and no
+  // receipt exists: the nonce went to another transaction.
+  absl::StatusOr<Receipt> r = txm.WaitForReceipt(sent->hash, 1, absl::Minutes(5));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(r.status().message(), HasSubstr("used by another transaction"));
+  EXPECT_EQ(txm.GetStatus(sent->hash)->state, TxState::kDropped);
+  EXPECT_EQ(metrics.count("dropped"), 1);
+  absl::StatusOr<std::optional<TxStatus>> refreshed = txm.Refresh(sent->hash);
+  ASSERT_TRUE(refreshed.ok());
+  EXPECT_EQ((*refreshed)->state, TxState::kDropped);
 }
 
 }  // namespace

@@ -82,7 +82,7 @@ absl::Status RegistryService::FillTxStatus(Chain& chain, const Hash32& hash, uin
   out->set_chain_id(chain.chain_id);
   out->set_tx_hash(Raw(hash));
   std::optional<Receipt> receipt;
-  std::optional<TxStatus> st = chain.txm->GetStatus(hash);
+  ASSIGN_OR_RETURN(std::optional<TxStatus> st, chain.txm->Refresh(hash));
   if (st.has_value()) {
     out->set_from(Raw(st->from));
     out->set_nonce(st->nonce);
@@ -193,7 +193,7 @@ absl::StatusOr<RegistryService::WriteResult> RegistryService::Write(const WriteC
         chain->txm->WaitForReceipt(result.hash, confirmations, WaitTimeout(*call.options));
     if (r.ok()) {
       result.receipt = *r;
-    } else if (!absl::IsDeadlineExceeded(r.status())) {
+    } else if (!absl::IsDeadlineExceeded(r.status()) && !absl::IsAborted(r.status())) {
       return r.status();
     }
   }

@@ -221,7 +221,7 @@ absl::Status RegistryService::DoSubmit(const pb::SubmitSignedTransactionRequest&
   if (req.options().wait()) {
     absl::StatusOr<Receipt> r =
         chain->txm->WaitForReceipt(hash, confirmations, WaitTimeout(req.options()));
-    if (!r.ok() && !absl::IsDeadlineExceeded(r.status())) return r.status();
+    if (!r.ok() && !absl::IsDeadlineExceeded(r.status()) && !absl::IsAborted(r.status())) return r.status();
   }
   pb::TransactionStatus* st = resp->mutable_transaction();
   RETURN_IF_ERROR(FillTxStatus(*chain, hash, confirmations, st));

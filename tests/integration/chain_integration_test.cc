@@ -568,6 +568,7 @@ TEST_F(ChainIntegrationTest,
                                                    std::vector<Hash32>{hashes[0]}));
   EXPECT_EQ(counting_->method_count("eth_call"), 1)
       << ::testing::PrintToString(counting_->method_counts());
+  EXPECT_EQ(counting_->post_count(), 1);  // one round trip: the aggregate3 and the head header
   ExpectPrerequisites(one, {.allow_any = false, .devices = {true}, .hashes = {false}});
 
   // 25 devices + 25 hashes.
@@ -575,6 +576,7 @@ TEST_F(ChainIntegrationTest,
   ASSERT_OK_AND_ASSIGN(Prerequisites fifty, reader_->CheckPrerequisites(app, devices, hashes));
   EXPECT_EQ(counting_->method_count("eth_call"), 1)
       << ::testing::PrintToString(counting_->method_counts());
+  EXPECT_EQ(counting_->post_count(), 1);
   ExpectPrerequisites(fifty, {.allow_any = false, .devices = want_devices, .hashes = want_hashes});
 
   // Pinned to a block: the eth_call is the only request.
@@ -587,6 +589,85 @@ TEST_F(ChainIntegrationTest,
   EXPECT_EQ(counting_->post_count(), 1);
   EXPECT_EQ(pinned.block, fifty.block);
   ExpectPrerequisites(pinned, {.allow_any = false, .devices = want_devices, .hashes = want_hashes});
+}
+
+// One round trip per decision: every ChainReader read is one HTTP request, and names its block.
+TEST_F(ChainIntegrationTest, EveryDecisionReadIsOneRoundTripAndNamesTheBlockItRead) {
+  ASSERT_OK_AND_ASSIGN(auto deployed, DeployApp({.owner = deployer_->address(),
+                                                 .device_id = Keccak256(AsBytes("rt-device")),
+                                                 .compose_hash = Keccak256(AsBytes("rt-hash"))}));
+  const Address app = deployed.first;
+  ASSERT_OK_AND_ASSIGN(PinnedBlock head, reader_->LatestBlock());
+  auto one_post = [&](std::string_view what) {
+    EXPECT_EQ(counting_->post_count(), 1) << what << ": " << ::testing::PrintToString(counting_->method_counts());
+    counting_->Reset();
+  };
+  counting_->Reset();
+  ASSERT_OK_AND_ASSIGN(AppState state, reader_->GetApp(app));
+  one_post("GetApp");
+  EXPECT_EQ(state.block, head);
+  EXPECT_EQ(state.owner, deployer_->address());
+  EXPECT_EQ(state.upgrades_disabled, false);
+  EXPECT_EQ(state.implementation, net_->app_implementation);
+  ASSERT_OK_AND_ASSIGN(KmsState kms, reader_->GetKmsState());
+  one_post("GetKmsState");
+  EXPECT_EQ(kms.block, head);
+  EXPECT_EQ(kms.owner, deployer_->address());
+  std::vector<Hash32> os = {net_->os_image_hash, Keccak256(AsBytes("no image"))};
+  ASSERT_OK_AND_ASSIGN(KmsAllowlists lists, reader_->CheckKmsAllowlists(os, {}, {}));
+  one_post("CheckKmsAllowlists");
+  EXPECT_EQ(lists.os_image_allowed, (std::vector<bool>{true, false}));
+  AppBootInfo info{.app_id = app, .compose_hash = Keccak256(AsBytes("rt-hash")),
+                   .device_id = Keccak256(AsBytes("rt-device")), .os_image_hash = net_->os_image_hash,
+                   .tcb_status = "UpToDate"};
+  ASSERT_OK_AND_ASSIGN(AllowDecision d, reader_->IsAppAllowed(info));
+  one_post("IsAppAllowed");
+  EXPECT_TRUE(d.allowed) << d.reason;
+  EXPECT_EQ(d.block, head);
+  // At an explicit block the call carries it as its tag: still one request.
+  ASSERT_OK_AND_ASSIGN(Prerequisites at, reader_->CheckPrerequisites(app, {}, {}, head));
+  one_post("CheckPrerequisites at a block");
+  EXPECT_EQ(at.block, head);
+}
+
+// The probe's stuck lane: transactions that vanished from the node (here a mempool drop, which
+// anvil applies to the dependent queued transaction as well) are reported DROPPED, never re-sent,
+// and the next writes take the freed nonces — nothing queued behind a gap, no old write run later.
+// (An old transaction the node still holds behind the gap is overwritten by a no-op: unit test
+// AnOldTransactionQueuedBehindTheGapIsOverwrittenByANoOp.)
+TEST_F(ChainIntegrationTest, VanishedTransactionsAreDroppedAndTheLaneResyncsWithNothingQueuedBehindAGap) {
+  ASSERT_OK_AND_ASSIGN(std::shared_ptr<Signer> signer, FundedSigner());
+  const Address me = signer->address();
+  const Address sink = *ParseAddress("0x000000000000000000000000000000000000dEaD");
+  ASSERT_OK(ManualMining());
+  ASSERT_OK_AND_ASSIGN(uint64_t start, Nonce(me, BlockTag::Pending()));
+  ASSERT_OK_AND_ASSIGN(SentTx a, txm_->Send({.signer = signer, .to = sink, .data = {0x0a}}));
+  ASSERT_OK_AND_ASSIGN(SentTx b, txm_->Send({.signer = signer, .to = sink, .data = {0x0b}}));
+  ASSERT_EQ(b.nonce, start + 1);
+  ASSERT_OK(anvil_->Rpc("anvil_dropTransaction", json::array({Hex0x(a.hash.view())})).status());
+
+  ASSERT_OK_AND_ASSIGN(SentTx c, txm_->Send({.signer = signer, .to = sink, .data = {0x0c}}));
+  EXPECT_EQ(c.nonce, start);  // the freed nonce, noticed by the send itself
+  EXPECT_EQ(txm_->GetStatus(a.hash)->state, TxState::kDropped);
+  EXPECT_EQ(txm_->GetStatus(b.hash)->state, TxState::kDropped);
+  EXPECT_EQ(txm_->WaitForReceipt(a.hash, 1, absl::Seconds(5)).status().code(),
+            absl::StatusCode::kAborted);
+  ASSERT_OK_AND_ASSIGN(SentTx d, txm_->Send({.signer = signer, .to = sink, .data = {0x0d}}));
+  EXPECT_EQ(d.nonce, start + 1);
+  ASSERT_OK(Mine(1));
+  for (const SentTx& t : {c, d}) {
+    ASSERT_OK_AND_ASSIGN(Receipt r, txm_->WaitForReceipt(t.hash, 1, absl::Seconds(30)));
+    EXPECT_TRUE(r.success);
+  }
+  ASSERT_OK(Mine(1));
+  ASSERT_OK_AND_ASSIGN(uint64_t latest, Nonce(me));
+  ASSERT_OK_AND_ASSIGN(uint64_t pending, Nonce(me, BlockTag::Pending()));
+  EXPECT_EQ(latest, start + 2);  // c and d: no gap
+  EXPECT_EQ(pending, latest);    // nothing left queued
+  for (const SentTx& t : {a, b}) {
+    ASSERT_OK_AND_ASSIGN(std::optional<Receipt> r, reader_->GetReceipt(t.hash));
+    EXPECT_FALSE(r.has_value());  // never re-sent, never ran
+  }
 }
 
 // ---- 6. 100 concurrent transactions ----------------------------------------------------------
