@@ -84,6 +84,39 @@ absl::StatusOr<std::vector<ChainConfig>> ParseChainSpecs(std::string_view specs)
   return out;
 }
 
+namespace {
+
+// Adds metadata chain_id to every failed call, so CHAIN_UNAVAILABLE (and any other reason) names
+// the chain without each caller threading it through.
+class ChainTaggedCaller final : public RpcCaller {
+ public:
+  ChainTaggedCaller(std::unique_ptr<RpcCaller> inner, uint64_t chain_id)
+      : inner_(std::move(inner)), chain_id_(absl::StrCat(chain_id)) {}
+
+  absl::StatusOr<nlohmann::json> Call(std::string_view method, nlohmann::json params) override {
+    absl::StatusOr<nlohmann::json> r = inner_->Call(method, std::move(params));
+    if (!r.ok()) return Tag(r.status());
+    return r;
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> Batch(
+      std::vector<Request> requests) override {
+    absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> r = inner_->Batch(std::move(requests));
+    if (!r.ok()) return Tag(r.status());
+    for (absl::StatusOr<nlohmann::json>& each : *r) {
+      if (!each.ok()) each = Tag(each.status());
+    }
+    return r;
+  }
+
+ private:
+  absl::Status Tag(absl::Status s) const { return WithMetadata(std::move(s), {{"chain_id", chain_id_}}); }
+
+  std::unique_ptr<RpcCaller> inner_;
+  const std::string chain_id_;
+};
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Chain>> ConnectChain(const ChainConfig& config,
                                                     const ChainOptions& options, Clock& clock) {
   std::vector<std::shared_ptr<JsonRpcTransport>> endpoints;
@@ -100,20 +133,25 @@ absl::StatusOr<std::unique_ptr<Chain>> ConnectChain(const ChainConfig& config,
   FailoverOptions fo;
   fo.custom_error_signatures.assign(known.begin(), known.end());
   fo.metrics = options.metrics;
-  auto rpc = std::make_unique<FailoverClient>(std::move(endpoints), fo);
+  auto rpc = std::make_unique<FailoverClient>(std::move(endpoints), fo, clock);
   absl::Status check = rpc->ConnectAndCheckChainId(config.chain_id);
   if (!check.ok()) {
     return absl::Status(check.code(), absl::StrCat("chain ", config.chain_id, ": ",
                                                    std::string(check.message())));
   }
+  return MakeChain(config.chain_id, config.kms, std::move(rpc), options, clock);
+}
+
+std::unique_ptr<Chain> MakeChain(uint64_t chain_id, const Address& kms, std::unique_ptr<RpcCaller> rpc,
+                                 const ChainOptions& options, Clock& clock) {
   auto chain = std::make_unique<Chain>();
-  chain->chain_id = config.chain_id;
-  chain->kms = config.kms;
-  chain->reader = std::make_unique<ChainReader>(*rpc, ChainReaderConfig{.kms = config.kms});
+  chain->chain_id = chain_id;
+  chain->kms = kms;
+  chain->rpc = std::make_unique<ChainTaggedCaller>(std::move(rpc), chain_id);
+  chain->reader = std::make_unique<ChainReader>(*chain->rpc, ChainReaderConfig{.kms = kms});
   chain->txm = std::make_unique<TxManager>(
-      *rpc, config.chain_id, clock,
+      *chain->rpc, chain_id, clock,
       TxManagerOptions{.poll_interval = options.tx_poll_interval, .metrics = options.metrics});
-  chain->rpc = std::move(rpc);
   return chain;
 }
 

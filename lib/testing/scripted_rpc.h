@@ -7,6 +7,7 @@
 //   EXPECT_EQ(rpc.Count("eth_call"), 1);
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "lib/common/bytes.h"
 #include "lib/jsonrpc/errors.h"
 #include "lib/jsonrpc/rpc_caller.h"
 #include "nlohmann/json.hpp"
@@ -98,5 +100,13 @@ inline absl::Status RpcErrorStatus(int64_t code, const std::string& message,
   std::optional<RpcError> err = ParseRpcError(e);
   return RpcErrorToStatus(*err, method);
 }
+
+// A node with Multicall3 for ScriptedRpc: answers eth_call of aggregate3 (getBlockNumber() with
+// the call's block, `head` for "latest"; every other sub-call through `answer(target,
+// calldata)` → (success, return data)), eth_getBlockByNumber, eth_blockNumber, eth_chainId and
+// eth_getStorageAt (zero). A pinned block beyond `head` answers like geth: "header not found".
+using SubCallAnswer = std::function<std::pair<bool, Bytes>(const Address& target, const Bytes& calldata)>;
+void ScriptMulticallNode(ScriptedRpc& rpc, uint64_t head, SubCallAnswer answer,
+                         uint64_t chain_id = 31337);
 
 }  // namespace chainkms::testutil

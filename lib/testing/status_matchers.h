@@ -20,6 +20,21 @@
 #include "lib/common/reason.h"
 #include "lib/server/status.h"
 
+// ASSERT_OK(status) and ASSERT_OK_AND_ASSIGN(lhs, status_or) for tests (gtest has neither).
+#define CHAINKMS_TEST_CAT_INNER(a, b) a##b
+#define CHAINKMS_TEST_CAT(a, b) CHAINKMS_TEST_CAT_INNER(a, b)
+#define ASSERT_OK(expr)                                                                   \
+  do {                                                                                    \
+    const absl::Status CHAINKMS_TEST_CAT(ck_s_, __LINE__) = (expr);                       \
+    ASSERT_TRUE(CHAINKMS_TEST_CAT(ck_s_, __LINE__).ok()) << CHAINKMS_TEST_CAT(ck_s_, __LINE__); \
+  } while (0)
+#define CHAINKMS_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                       \
+  ASSERT_TRUE(tmp.ok()) << tmp.status();                   \
+  lhs = std::move(*tmp)
+#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
+  CHAINKMS_ASSERT_OK_AND_ASSIGN_IMPL(CHAINKMS_TEST_CAT(ck_v_, __LINE__), lhs, expr)
+
 namespace chainkms::testutil {
 
 // What the matchers read from either status type.

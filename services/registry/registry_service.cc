@@ -166,9 +166,16 @@ absl::StatusOr<RegistryService::WriteResult> RegistryService::Write(const WriteC
   RETURN_IF_ERROR(CheckMaxSize(key, kMaxIdempotencyKeyBytes, "options.idempotency_key"));
   ASSIGN_OR_RETURN(std::shared_ptr<Signer> signer, signers_->Find(from));
 
+  // A node's refusal (NONCE_TOO_LOW, INSUFFICIENT_FUNDS) names the sender.
+  auto send = [&]() -> absl::StatusOr<WriteResult> {
+    absl::StatusOr<WriteResult> r = SendOnce(*chain, call, signer);
+    if (r.ok()) return r;
+    return WithMetadata(ClassifyChainError(r.status(), chain->chain_id),
+                        {{"from", ToChecksumAddress(from)}});
+  };
   WriteResult result;
   if (key.empty()) {
-    ASSIGN_OR_RETURN(result, SendOnce(*chain, call, signer));
+    ASSIGN_OR_RETURN(result, send());
   } else {
     // The same write is (chain, sender, target, calldata); a retry of it sends nothing.
     const Hash32 chain_word = U256(call.chain_id).ToBigEndian();
@@ -180,7 +187,7 @@ absl::StatusOr<RegistryService::WriteResult> RegistryService::Write(const WriteC
     if (claim.existing.has_value()) {
       result.hash = *claim.existing;
     } else {
-      absl::StatusOr<WriteResult> sent = SendOnce(*chain, call, signer);
+      absl::StatusOr<WriteResult> sent = send();
       idempotency_.Finish(key, sent.ok() ? absl::StatusOr<Hash32>(sent->hash)
                                          : absl::StatusOr<Hash32>(sent.status()));
       if (!sent.ok()) return sent.status();

@@ -488,6 +488,22 @@ TEST_F(RegistryServiceTest, ARevertAtEstimationIsExecutionReverted) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(ReasonOf(s), "EXECUTION_REVERTED");
   EXPECT_THAT(s.error_message(), HasSubstr("Invalid owner address"));
+  EXPECT_THAT(s, HasMetadata("revert_reason", HasSubstr("Invalid owner address")));
+  EXPECT_THAT(s, HasMetadata("revert_data", ::testing::StartsWith("0x08c379a0")));  // Error(string)
+}
+
+TEST_F(RegistryServiceTest, AnAddressWithoutCodeIsAppNotFound) {
+  pb::CheckPrerequisitesRequest req;
+  req.set_chain_id(kChainId);
+  req.set_app_id(std::string(20, '\x42'));
+  pb::CheckPrerequisitesResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->CheckPrerequisites(&ctx, req, &resp);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::NOT_FOUND));
+  EXPECT_THAT(s, HasReason("APP_NOT_FOUND"));
+  EXPECT_THAT(s, HasMetadata("app_id", ToChecksumAddress(Address(std::array<uint8_t, 20>{
+                                  0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+                                  0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42}))));
 }
 
 TEST_F(RegistryServiceTest, WatchPolicyEventsStreamsEachChangeUntilCancelled) {
@@ -611,6 +627,200 @@ TEST_F(RegistryServiceTest, GetTransactionReportsPendingConfirmedAndUnknownTrans
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(ReasonOf(s), "TRANSACTION_NOT_FOUND");
   EXPECT_THAT(s, HasMetadata("tx_hash", Hex0x(AsBytes(H("no such transaction")))));
+}
+
+// Every KMS administration write through gRPC, each checked by the read that shows it, and
+// IsKmsAllowed deciding from them. The chain is restored afterwards.
+TEST_F(RegistryServiceTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollowsThem) {
+  ASSERT_OK_AND_ASSIGN(json snap, anvil_->Rpc("evm_snapshot", json::array()));
+  absl::Cleanup revert = [snap] { (void)anvil_->Rpc("evm_revert", json::array({snap})); };
+  const std::string image = H("kms-admin-image"), mr = H("kms-admin-mr"), device = H("kms-admin-dev");
+  pb::IsKmsAllowedRequest allowed;
+  allowed.set_chain_id(kChainId);
+  pb::AppBootInfo* b = allowed.mutable_boot_info();
+  b->set_app_id(std::string(20, '\x0a'));
+  b->set_compose_hash(std::string(32, '\x01'));
+  b->set_instance_id(std::string(20, '\x02'));
+  b->set_device_id(device);
+  b->set_mr_aggregated(mr);
+  b->set_mr_system(std::string(32, '\x05'));
+  b->set_os_image_hash(image);
+  b->set_tcb_status("UpToDate");
+  pb::IsKmsAllowedResponse verdict;
+  EXPECT_RPC_OK(stub_->IsKmsAllowed(&ctx_, allowed, &verdict));
+  EXPECT_FALSE(verdict.is_allowed());
+  EXPECT_EQ(verdict.reason(), "OS image is not allowed");
+
+  auto options = [] { return Wait(); };
+  {
+    pb::AddOsImageHashRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_os_image_hash(image);
+    pb::AddOsImageHashResponse resp;
+    EXPECT_RPC_OK(stub_->AddOsImageHash(&ctx_, req, &resp));
+    EXPECT_EQ(resp.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+  }
+  {
+    pb::AddKmsAggregatedMrRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_mr_aggregated(mr);
+    pb::AddKmsAggregatedMrResponse resp;
+    EXPECT_RPC_OK(stub_->AddKmsAggregatedMr(&ctx_, req, &resp));
+  }
+  EXPECT_RPC_OK(stub_->IsKmsAllowed(&ctx_, allowed, &verdict));
+  EXPECT_EQ(verdict.reason(), "KMS is not allowed to boot on this device");
+  {
+    pb::AddKmsDeviceRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_device_id(device);
+    pb::AddKmsDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->AddKmsDevice(&ctx_, req, &resp));
+  }
+  EXPECT_RPC_OK(stub_->IsKmsAllowed(&ctx_, allowed, &verdict));
+  EXPECT_TRUE(verdict.is_allowed()) << verdict.reason();
+
+  pb::CheckKmsAllowlistsRequest lists;
+  lists.set_chain_id(kChainId);
+  lists.add_os_image_hashes(image);
+  lists.add_kms_aggregated_mrs(mr);
+  lists.add_kms_device_ids(device);
+  pb::CheckKmsAllowlistsResponse shown;
+  EXPECT_RPC_OK(stub_->CheckKmsAllowlists(&ctx_, lists, &shown));
+  EXPECT_THAT(shown.os_image_hash_allowed(), ::testing::ElementsAre(true));
+  EXPECT_THAT(shown.kms_aggregated_mr_allowed(), ::testing::ElementsAre(true));
+  EXPECT_THAT(shown.kms_device_id_allowed(), ::testing::ElementsAre(true));
+
+  {
+    pb::RemoveOsImageHashRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_os_image_hash(image);
+    pb::RemoveOsImageHashResponse resp;
+    EXPECT_RPC_OK(stub_->RemoveOsImageHash(&ctx_, req, &resp));
+  }
+  {
+    pb::RemoveKmsAggregatedMrRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_mr_aggregated(mr);
+    pb::RemoveKmsAggregatedMrResponse resp;
+    EXPECT_RPC_OK(stub_->RemoveKmsAggregatedMr(&ctx_, req, &resp));
+  }
+  {
+    pb::RemoveKmsDeviceRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_device_id(device);
+    pb::RemoveKmsDeviceResponse resp;
+    EXPECT_RPC_OK(stub_->RemoveKmsDevice(&ctx_, req, &resp));
+  }
+  EXPECT_RPC_OK(stub_->CheckKmsAllowlists(&ctx_, lists, &shown));
+  EXPECT_THAT(shown.os_image_hash_allowed(), ::testing::ElementsAre(false));
+  EXPECT_THAT(shown.kms_aggregated_mr_allowed(), ::testing::ElementsAre(false));
+  EXPECT_THAT(shown.kms_device_id_allowed(), ::testing::ElementsAre(false));
+
+  const FixedBytes<33> k256 = Secp256k1PrivateKey::FromBytes(*HexDecode(kKey3))->PublicKey().Compressed();
+  {
+    pb::SetKmsInfoRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.mutable_kms_info()->set_k256_pubkey(Raw(k256));
+    req.mutable_kms_info()->set_ca_pubkey(std::string("\x30\x03\x02\x01\x07", 5));
+    pb::SetKmsInfoResponse resp;
+    EXPECT_RPC_OK(stub_->SetKmsInfo(&ctx_, req, &resp));
+  }
+  {
+    pb::SetAppImplementationRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_implementation(Raw(net_->app_implementation));
+    pb::SetAppImplementationResponse resp;
+    EXPECT_RPC_OK(stub_->SetAppImplementation(&ctx_, req, &resp));
+  }
+  {
+    pb::SetGatewayAppIdRequest req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = options();
+    req.set_gateway_app_id("gateway-app-1");
+    pb::SetGatewayAppIdResponse resp;
+    EXPECT_RPC_OK(stub_->SetGatewayAppId(&ctx_, req, &resp));
+  }
+  pb::GetKmsInfoRequest info_req;
+  info_req.set_chain_id(kChainId);
+  pb::GetKmsInfoResponse info;
+  EXPECT_RPC_OK(stub_->GetKmsInfo(&ctx_, info_req, &info));
+  EXPECT_EQ(info.kms_info().k256_pubkey(), Raw(k256));
+  EXPECT_EQ(info.kms_info().ca_pubkey(), std::string("\x30\x03\x02\x01\x07", 5));
+  EXPECT_EQ(info.app_implementation(), Raw(net_->app_implementation));
+  EXPECT_EQ(info.gateway_app_id(), "gateway-app-1");
+
+  // Not the KMS owner: refused before sending, with the documented metadata.
+  pb::AddKmsDeviceRequest intruder;
+  intruder.set_chain_id(kChainId);
+  intruder.set_from(Raw(*other_));
+  intruder.set_device_id(H("intruder"));
+  pb::AddKmsDeviceResponse none;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->AddKmsDevice(&ctx, intruder, &none);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_THAT(s, HasReason("NOT_OWNER"));
+  EXPECT_THAT(s, HasMetadata("contract", ToChecksumAddress(net_->kms)));
+  EXPECT_THAT(s, HasMetadata("owner", ToChecksumAddress(*owner_)));
+  EXPECT_THAT(s, HasMetadata("from", ToChecksumAddress(*other_)));
+}
+
+TEST_F(RegistryServiceTest, RegisterAppIsSignedByTheAppOwnerAndEmitsAppRegistered) {
+  const std::string app = DeployApp(H("register-c"), H("register-d"));
+  pb::RegisterAppRequest req;
+  req.set_chain_id(kChainId);
+  req.set_from(Raw(*owner_));
+  *req.mutable_options() = Wait();
+  req.set_app_id(app);
+  pb::RegisterAppResponse resp;
+  EXPECT_RPC_OK(stub_->RegisterApp(&ctx_, req, &resp));
+  EXPECT_EQ(resp.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
+  EXPECT_EQ(resp.transaction().to(), Raw(net_->kms));
+  EXPECT_TRUE(GetApp(app).registered());
+  req.set_from(Raw(*other_));
+  grpc::ClientContext ctx;
+  grpc::Status s = stub_->RegisterApp(&ctx, req, &resp);
+  EXPECT_THAT(s, HasReason("NOT_OWNER"));
+  EXPECT_THAT(s, HasMetadata("contract", ToChecksumAddress(*ParseAddress(Hex0x(AsBytes(app))))));
+}
+
+// A client whose connection dropped retries with the same idempotency key: the first attempt's
+// transaction comes back and nothing is sent again; the key with another write is refused.
+TEST_F(RegistryServiceTest, AWriteRetriedWithItsIdempotencyKeyIsSentOnce) {
+  const std::string app = DeployApp(H("idem-c"), H("idem-d"));
+  auto req = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
+  req.set_compose_hash(H("idem-c2"));
+  req.mutable_options()->set_idempotency_key("retry-me-1");
+  pb::AddComposeHashResponse first, second;
+  EXPECT_RPC_OK(stub_->AddComposeHash(&ctx_, req, &first));
+  const uint64_t nonce_after_first = NonceOf(*owner_);
+  EXPECT_RPC_OK(stub_->AddComposeHash(&ctx_, req, &second));
+  EXPECT_EQ(second.transaction().tx_hash(), first.transaction().tx_hash());
+  EXPECT_EQ(NonceOf(*owner_), nonce_after_first);  // nothing sent
+  req.set_compose_hash(H("idem-other"));
+  grpc::ClientContext ctx;
+  pb::AddComposeHashResponse third;
+  grpc::Status s = stub_->AddComposeHash(&ctx, req, &third);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_THAT(s, HasReason("IDEMPOTENCY_KEY_REUSED"));
+  EXPECT_THAT(s, HasMetadata("idempotency_key", "retry-me-1"));
+  EXPECT_THAT(s, HasMetadata("tx_hash", Hex0x(AsBytes(first.transaction().tx_hash()))));
 }
 
 TEST_F(RegistryServiceTest, KmsInfoAndAllowlistsAreRead) {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/chain/contracts.h"
+#include "lib/chain/errors.h"
 #include "lib/chain/eth_rpc.h"
 #include "lib/common/hex.h"
 #include "lib/common/reason.h"
@@ -216,7 +217,14 @@ absl::Status RegistryService::DoSubmit(const pb::SubmitSignedTransactionRequest&
                           " is not an allowed write of ", ToChecksumAddress(checked.to))),
                       Reason::kFunctionNotAllowed, {{"selector", Hex0x(checked.selector.view())}});
   }
-  ASSIGN_OR_RETURN(Hash32 hash, eth_rpc::SendRawTransaction(*chain->rpc, raw));
+  absl::StatusOr<Hash32> sent = eth_rpc::SendRawTransaction(*chain->rpc, raw);
+  if (!sent.ok()) {
+    // The node's refusal names the caller's sender and nonce (NONCE_TOO_LOW, INSUFFICIENT_FUNDS).
+    return WithMetadata(ClassifyChainError(sent.status(), chain->chain_id),
+                        {{"from", ToChecksumAddress(checked.sender)},
+                         {"nonce", absl::StrCat(checked.tx.tx.nonce)}});
+  }
+  const Hash32 hash = *sent;
   const uint32_t confirmations = Confirmations(req.options().confirmations());
   if (req.options().wait()) {
     absl::StatusOr<Receipt> r =

@@ -9,6 +9,7 @@
 namespace chainkms::registry {
 namespace {
 
+using ::chainkms::testutil::HasMetadata;
 using ::chainkms::testutil::HasReason;
 
 Address AddrByte(uint8_t b) {
@@ -76,6 +77,7 @@ TEST(CheckSubmittedTransactionTest, OtherTargetIsInvalidArgumentTargetNotAllowed
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status(), HasReason("TARGET_NOT_ALLOWED"));
+  EXPECT_THAT(c.status(), HasMetadata("to", ::testing::_));
 }
 
 TEST(CheckSubmittedTransactionTest, ContractCreationIsInvalidArgumentTargetNotAllowed) {
@@ -94,6 +96,7 @@ TEST(CheckSubmittedTransactionTest, UpgradeIsInvalidArgumentFunctionNotAllowed) 
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status(), HasReason("FUNCTION_NOT_ALLOWED"));
+  EXPECT_THAT(c.status(), HasMetadata("selector", ::testing::StartsWith("0x")));
 }
 
 TEST(CheckSubmittedTransactionTest, KmsFunctionOnAppIsInvalidArgumentFunctionNotAllowed) {
@@ -117,6 +120,7 @@ TEST(CheckSubmittedTransactionTest, NonZeroValueIsInvalidArgumentValueNotAllowed
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status(), HasReason("VALUE_NOT_ALLOWED"));
+  EXPECT_THAT(c.status(), HasMetadata("value_wei", ::testing::Not(::testing::IsEmpty())));
 }
 
 TEST(CheckSubmittedTransactionTest, WrongChainIsInvalidArgumentChainIdMismatch) {
@@ -126,6 +130,7 @@ TEST(CheckSubmittedTransactionTest, WrongChainIsInvalidArgumentChainIdMismatch) 
       CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(c.status(), HasReason("CHAIN_ID_MISMATCH"));
+  EXPECT_THAT(c.status(), HasMetadata("chain_id", "31337"));
 }
 
 TEST(CheckSubmittedTransactionTest, PreEip155LegacyIsInvalidArgumentChainIdMismatch) {
@@ -144,6 +149,7 @@ TEST(CheckSubmittedTransactionTest, MalformedBytesAreInvalidArgumentMalformedTra
         CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors());
     EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument) << Hex0x(raw);
     EXPECT_THAT(c.status(), HasReason("MALFORMED_TRANSACTION")) << Hex0x(raw);
+    EXPECT_THAT(c.status(), HasMetadata("detail", ::testing::Not(::testing::IsEmpty())));
   }
   Bytes truncated = Signed(Tx(31337, kApp, AddHash()));
   truncated.pop_back();

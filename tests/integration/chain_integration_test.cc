@@ -44,6 +44,7 @@
 #include "lib/testing/anvil.h"
 #include "lib/testing/counting_transport.h"
 #include "lib/testing/devnet.h"
+#include "lib/testing/status_matchers.h"
 #include "lib/testing/http_test_server.h"
 
 namespace chainkms {
@@ -92,20 +93,6 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using json = nlohmann::json;
-
-#define CK_CAT_INNER(a, b) a##b
-#define CK_CAT(a, b) CK_CAT_INNER(a, b)
-#define ASSERT_OK(expr)                                                   \
-  do {                                                                    \
-    const absl::Status CK_CAT(ck_s_, __LINE__) = (expr);                  \
-    ASSERT_TRUE(CK_CAT(ck_s_, __LINE__).ok()) << CK_CAT(ck_s_, __LINE__); \
-  } while (0)
-#define ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                              \
-  ASSERT_TRUE(tmp.ok()) << tmp.status();          \
-  lhs = std::move(*tmp)
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  ASSERT_OK_AND_ASSIGN_IMPL(CK_CAT(ck_v_, __LINE__), lhs, expr)
 
 constexpr uint64_t kChainId = 31337;
 constexpr char kDeployerKey[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

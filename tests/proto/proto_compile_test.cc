@@ -2,11 +2,13 @@
 #include <string>
 #include <type_traits>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "chainkms/v1/common.pb.h"
 #include "chainkms/v1/error_details.pb.h"
 #include "chainkms/v1/registry.grpc.pb.h"
+#include "chainkms/v1/registry_mock.grpc.pb.h"
 #include "lib/common/reason.h"
 #include "lib/server/status.h"
 
@@ -17,6 +19,23 @@ TEST(ProtoCompile, RegistryServiceAndStubExist) {
   static_assert(std::is_polymorphic_v<Registry::Service>);
   static_assert(std::is_base_of_v<Registry::StubInterface, Registry::Stub>);
   EXPECT_STREQ(Registry::service_full_name(), "chainkms.v1.Registry");
+}
+
+// A client of the registry (provisioning, gateway) takes Registry::StubInterface; its tests pass
+// the generated StrictMock.
+TEST(ProtoCompile, TheGeneratedMockStubStandsInForTheRegistry) {
+  ::testing::StrictMock<MockRegistryStub> stub;
+  GetAppResponse canned;
+  canned.set_owner(std::string(20, '\x07'));
+  EXPECT_CALL(stub, GetApp(::testing::_, ::testing::_, ::testing::_))
+      .WillOnce(::testing::DoAll(::testing::SetArgPointee<2>(canned),
+                                 ::testing::Return(grpc::Status::OK)));
+  Registry::StubInterface& client = stub;
+  grpc::ClientContext ctx;
+  GetAppRequest req;
+  GetAppResponse resp;
+  EXPECT_TRUE(client.GetApp(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.owner(), std::string(20, '\x07'));
 }
 
 TEST(ProtoCompile, WatchPolicyEventsIsServerStreaming) {
