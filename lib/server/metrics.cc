@@ -1,10 +1,19 @@
 #include "lib/server/metrics.h"
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <exception>
 #include <map>
+#include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "lib/server/config.h"
 #include "lib/server/logging.h"
 #include "prometheus/exposer.h"
@@ -21,6 +30,34 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 }
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+// Opens and closes one TCP connection to host:port without blocking for more than `timeout`.
+// The listener sees it as readable, which ends CivetWeb's poll; closing at once means its
+// worker reads EOF rather than waiting on an idle client.
+void KnockOnce(const std::string& host, int port, absl::Duration timeout) {
+  addrinfo hints = {};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+  absl::Cleanup free_found = [found] { freeaddrinfo(found); };
+  int fd = socket(found->ai_family, found->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  found->ai_protocol);
+  if (fd < 0) return;
+  absl::Cleanup close_fd = [fd] { close(fd); };
+  if (connect(fd, found->ai_addr, found->ai_addrlen) != 0 && errno == EINPROGRESS) {
+    pollfd p = {.fd = fd, .events = POLLOUT};
+    (void)poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+  }
+}
+
+// The address a local client reaches a listener bound to `host` on.
+std::string LocalAddressOf(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "::1";
+  if (host == "localhost") return "127.0.0.1";
+  return host;
+}
 
 }  // namespace
 
@@ -86,11 +123,25 @@ absl::Status Metrics::StartExposer(const std::string& listen) {
   exposer_->RegisterCollectable(registry_);
   std::vector<int> ports = exposer_->GetListeningPorts();
   exposer_port_ = ports.empty() ? 0 : ports.front();
+  exposer_host_ = LocalAddressOf(host_port->first);
   return absl::OkStatus();
 }
 
 void Metrics::StopExposer() {
-  exposer_.reset();
+  if (exposer_ == nullptr) return;
+  absl::Notification destroyed;
+  std::thread stopper([this, &destroyed] {
+    exposer_.reset();
+    destroyed.Notify();
+  });
+  // A knock before CivetWeb has set its stop flag is just served, so knock until it is gone;
+  // bounded, because past CivetWeb's own 2 s poll the destruction ends without us.
+  const absl::Time give_up = absl::Now() + absl::Seconds(3);
+  while (!destroyed.WaitForNotificationWithTimeout(absl::Milliseconds(5)) &&
+         absl::Now() < give_up) {
+    KnockOnce(exposer_host_, exposer_port_, absl::Milliseconds(50));
+  }
+  stopper.join();
   exposer_port_ = 0;
 }
 

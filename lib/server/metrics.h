@@ -45,6 +45,8 @@ class Metrics final : public ChainMetrics {
   absl::Status StartExposer(const std::string& listen);
   // The bound port once started, else 0.
   int exposer_port() const { return exposer_port_; }
+  // Stops /metrics in milliseconds: CivetWeb 1.15 only notices a stop between two polls of its
+  // listener (2 s apart), so loopback connects wake it while the exposer is destroyed.
   void StopExposer();
 
   // chainkms_rpc_requests_total{method,code} and chainkms_rpc_latency_seconds{method,code}.
@@ -85,6 +87,7 @@ class Metrics final : public ChainMetrics {
   prometheus::Family<prometheus::Histogram>* store_latency_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int exposer_port_ = 0;
+  std::string exposer_host_;  // as bound; a wildcard is reached through loopback
 };
 
 }  // namespace chainkms::server

@@ -50,7 +50,7 @@ std::string CodeName(grpc::StatusCode code) {
 class RpcInterceptor : public grpc::experimental::Interceptor {
  public:
   RpcInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics* metrics, Logger* logger)
-      : metrics_(metrics), logger_(logger), start_(absl::Now()) {
+      : metrics_(metrics), logger_(logger), context_(info->server_context()), start_(absl::Now()) {
     request_.method = info->method() != nullptr ? info->method() : "";
     metrics_->RpcStarted();
   }
@@ -106,6 +106,11 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   void Finish(grpc::experimental::InterceptorBatchMethods* methods) {
     EnsureRequestId();
     grpc::Status status = methods->GetSendStatus();
+    // A cancelled call's status never reaches the client (it saw CANCELLED or its deadline), so
+    // a handler's OK after it would be a false line in the log and the metrics.
+    if (status.ok() && context_ != nullptr && context_->IsCancelled()) {
+      status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before the status was sent");
+    }
     std::string code = CodeName(status.error_code());
     LogFields fields;
     if (std::optional<std::string> reason = ReasonOf(status); reason.has_value()) {
@@ -123,6 +128,7 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
 
   Metrics* metrics_;
   Logger* logger_;
+  grpc::ServerContextBase* context_;
   absl::Time start_;
   RequestContext request_;
   bool finished_ = false;
@@ -229,7 +235,6 @@ void GrpcServer::Stop() {
                 {{"grace_ms", absl::ToInt64Milliseconds(options_.config.shutdown_grace)}});
   server_->Shutdown(absl::ToChronoTime(absl::Now() + options_.config.shutdown_grace));
   server_->Wait();
-  // civetweb's listener polls on a timer, so this takes up to ~2 s.
   metrics_->StopExposer();
   logger_->Info("stopped");
 }
@@ -259,9 +264,9 @@ absl::Status GrpcServer::Run() {
   std::thread watcher([this, read_fd = fds[0], &run_done] {
     while (!run_done.load()) {
       pollfd p = {.fd = read_fd, .events = POLLIN};
-      if (poll(&p, 1, 100) > 0) {
+      if (poll(&p, 1, -1) > 0) {
         unsigned char signal = 0;
-        if (read(read_fd, &signal, 1) == 1) {
+        if (read(read_fd, &signal, 1) == 1 && !run_done.load()) {
           logger_->Info("signal received", {{"signal", static_cast<int>(signal)}});
           RequestShutdown();
         }
@@ -276,7 +281,10 @@ absl::Status GrpcServer::Run() {
     Stop();
   }
 
+  // Wakes the watcher at once instead of leaving it to a poll timeout.
   run_done.store(true);
+  const unsigned char wake = 0;
+  [[maybe_unused]] ssize_t n = write(fds[1], &wake, 1);
   watcher.join();
   sigaction(SIGTERM, &old_term, nullptr);
   sigaction(SIGINT, &old_int, nullptr);

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <future>
+#include <memory>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,6 +18,7 @@
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/sync_stream.h"
 
 namespace chainkms::server {
 namespace {
@@ -24,6 +27,7 @@ using ::testing::HasSubstr;
 
 constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
 constexpr char kBlock[] = "/chainkms.test.Test/Block";
+constexpr char kHold[] = "/chainkms.test.Streams/Hold";
 
 grpc::ByteBuffer ToBuffer(const std::string& bytes) {
   grpc::Slice slice(bytes);
@@ -66,6 +70,73 @@ class BlockingService : public grpc::Service {
   absl::Notification release_;
   std::string last_request_id_;
 };
+
+// A test-only server-streaming method shaped like an idle event subscription: it sends "open",
+// then holds its stream (and a stream permit) until the server stops or the client cancels.
+class StreamingService : public grpc::Service {
+ public:
+  explicit StreamingService(Serving serving) : serving_(serving) {
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        kHold, grpc::internal::RpcMethod::SERVER_STREAMING,
+        new grpc::internal::ServerStreamingHandler<StreamingService, grpc::ByteBuffer,
+                                                   grpc::ByteBuffer>(
+            [](StreamingService* self, grpc::ServerContext* ctx, const grpc::ByteBuffer*,
+               grpc::ServerWriter<grpc::ByteBuffer>* writer) { return self->Hold(ctx, writer); },
+            this)));
+  }
+
+  grpc::Status Hold(grpc::ServerContext* ctx, grpc::ServerWriter<grpc::ByteBuffer>* writer) {
+    return Handle(serving_.streams, [&] {
+      if (!writer->Write(ToBuffer("open"))) return absl::OkStatus();
+      // Bounded so that a broken test fails instead of hanging.
+      const absl::Time give_up = absl::Now() + absl::Seconds(30);
+      while (!ctx->IsCancelled() && absl::Now() < give_up) {
+        if (serving_.stopping->WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
+          return ShuttingDownError();
+        }
+      }
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  Serving serving_;
+};
+
+// A client of kHold. Open() returns once the server's first message arrived or the call failed.
+struct HeldStream {
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader;
+  bool open = false;
+
+  static std::unique_ptr<HeldStream> Open(const std::shared_ptr<grpc::Channel>& channel) {
+    auto stream = std::make_unique<HeldStream>();
+    stream->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    stream->reader.reset(grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
+        channel.get(),
+        grpc::internal::RpcMethod(kHold, grpc::internal::RpcMethod::SERVER_STREAMING), &stream->ctx,
+        ToBuffer("")));
+    grpc::ByteBuffer first;
+    stream->open = stream->reader->Read(&first) && FromBuffer(first) == "open";
+    return stream;
+  }
+
+  // Reads to the end; the status and the `chainkms-reason` trailer.
+  grpc::Status Finish(std::string* reason_trailer) {
+    grpc::ByteBuffer more;
+    while (reader->Read(&more)) {
+    }
+    grpc::Status status = reader->Finish();
+    for (const auto& [k, v] : ctx.GetServerTrailingMetadata()) {
+      if (k == "chainkms-reason") *reason_trailer = std::string(v.data(), v.size());
+    }
+    return status;
+  }
+};
+
+std::shared_ptr<grpc::Channel> ChannelTo(int port) {
+  return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+}
 
 struct CallResult {
   grpc::Status status;
@@ -291,6 +362,160 @@ TEST_F(GrpcServerTest, BadListenAddressFailsStartWithAClearError) {
   absl::Status status = server.Start();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "listen address \"abc\" is not host:port");
+}
+
+TEST_F(GrpcServerTest, IdleStreamsAtTheStreamLimitShedStreamsButNeverUnaryRpcsOrHealth) {
+  ServerConfig config = TestServerConfig();
+  config.max_concurrent_streams = 4;
+  config.max_concurrent_rpcs = 2;
+  GrpcServer server({.config = config, .logger = &logger_});
+  StreamingService streams(server.serving());
+  BlockingService unary(&server.limiter());
+  unary.release_.Notify();
+  server.AddService(&streams);
+  server.AddService(&unary);
+  ASSERT_TRUE(server.Start().ok());
+  auto channel = ChannelTo(server.port());
+  std::vector<std::unique_ptr<HeldStream>> held;
+  // Held streams end with the server, even when an assertion returns early.
+  absl::Cleanup stop = [&] { server.Stop(); };
+
+  for (int i = 0; i < config.max_concurrent_streams; ++i) {
+    held.push_back(HeldStream::Open(channel));
+    ASSERT_TRUE(held.back()->open) << "stream " << i;
+  }
+  EXPECT_EQ(server.stream_limiter().in_flight(), config.max_concurrent_streams);
+
+  std::unique_ptr<HeldStream> extra = HeldStream::Open(channel);
+  EXPECT_FALSE(extra->open);
+  std::string reason;
+  grpc::Status shed = extra->Finish(&reason);
+  EXPECT_EQ(shed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(ReasonOf(shed), "OVERLOADED");
+  EXPECT_EQ(reason, "OVERLOADED");
+  EXPECT_THAT(shed.error_message(), HasSubstr("concurrent stream limit"));
+
+  // More unary calls than the unary limit, one after another: none competes with the streams.
+  for (int i = 0; i < 2 * config.max_concurrent_rpcs; ++i) {
+    CallResult r = Call(server.port(), kBlock, "x");
+    EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+    EXPECT_EQ(r.response, "done");
+  }
+  grpc::Status health;
+  EXPECT_EQ(HealthStatus(server.port(), &health), 1) << health.error_message();
+  EXPECT_EQ(server.limiter().in_flight(), 0);
+  EXPECT_EQ(server.stream_limiter().in_flight(), config.max_concurrent_streams);
+}
+
+TEST_F(GrpcServerTest, StopEndsAnOpenStreamAtOnceWithShuttingDownAndLogsItsCode) {
+  ServerConfig config = TestServerConfig();
+  config.shutdown_grace = absl::Seconds(10);
+  GrpcServer server({.config = config, .logger = &logger_});
+  StreamingService streams(server.serving());
+  server.AddService(&streams);
+  ASSERT_TRUE(server.Start().ok());
+  ASSERT_GT(server.metrics_port(), 0);
+  std::unique_ptr<HeldStream> stream = HeldStream::Open(ChannelTo(server.port()));
+  ASSERT_TRUE(stream->open);
+
+  const absl::Time start = absl::Now();
+  server.Stop();
+  const absl::Duration took = absl::Now() - start;
+  RecordProperty("stop_ms", static_cast<int>(absl::ToInt64Milliseconds(took)));
+  EXPECT_LT(took, absl::Seconds(1)) << "grace is " << config.shutdown_grace;
+
+  std::string reason;
+  grpc::Status ended = stream->Finish(&reason);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_EQ(ReasonOf(ended), "SHUTTING_DOWN");
+  EXPECT_EQ(reason, "SHUTTING_DOWN");
+  EXPECT_EQ(server.stream_limiter().in_flight(), 0);
+
+  int logged = 0;
+  for (const std::string& line : Lines()) {
+    nlohmann::json j = nlohmann::json::parse(line);
+    if (j["msg"] != "rpc" || j["method"] != kHold) continue;
+    ++logged;
+    EXPECT_EQ(j["code"], "UNAVAILABLE");
+    EXPECT_EQ(j["reason"], "SHUTTING_DOWN");
+  }
+  EXPECT_EQ(logged, 1);
+  EXPECT_THAT(server.metrics().Serialize(),
+              HasSubstr("chainkms_rpc_requests_total{code=\"UNAVAILABLE\",method=\"/"
+                        "chainkms.test.Streams/Hold\"} 1"));
+}
+
+TEST_F(GrpcServerTest, RequestShutdownWithAStreamOpenReturnsFromRunWellWithinTheGrace) {
+  ServerConfig config = TestServerConfig();
+  config.shutdown_grace = absl::Seconds(10);
+  GrpcServer server({.config = config, .logger = &logger_});
+  StreamingService streams(server.serving());
+  server.AddService(&streams);
+  std::promise<absl::Status> run_status;
+  std::thread runner([&] { run_status.set_value(server.Run()); });
+  absl::Cleanup join = [&] {
+    server.RequestShutdown();
+    if (runner.joinable()) runner.join();
+  };
+  ASSERT_TRUE(server.WaitUntilServing(absl::Seconds(10)));
+  std::unique_ptr<HeldStream> stream = HeldStream::Open(ChannelTo(server.port()));
+  ASSERT_TRUE(stream->open);
+
+  const absl::Time start = absl::Now();
+  server.RequestShutdown();
+  runner.join();
+  const absl::Duration took = absl::Now() - start;
+  RecordProperty("stop_ms", static_cast<int>(absl::ToInt64Milliseconds(took)));
+  EXPECT_LT(took, absl::Seconds(1)) << "grace is " << config.shutdown_grace;
+  EXPECT_TRUE(run_status.get_future().get().ok());
+
+  std::string reason;
+  grpc::Status ended = stream->Finish(&reason);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_EQ(ReasonOf(ended), "SHUTTING_DOWN");
+}
+
+TEST_F(GrpcServerTest, AStreamTheClientCancelledIsLoggedCancelledNotTheHandlersOk) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  StreamingService streams(server.serving());
+  server.AddService(&streams);
+  ASSERT_TRUE(server.Start().ok());
+  absl::Cleanup stop = [&] { server.Stop(); };
+  std::unique_ptr<HeldStream> stream = HeldStream::Open(ChannelTo(server.port()));
+  ASSERT_TRUE(stream->open);
+  stream->ctx.TryCancel();
+  std::string reason;
+  EXPECT_EQ(stream->Finish(&reason).error_code(), grpc::StatusCode::CANCELLED);
+
+  // The handler notices the cancellation on its own thread; wait for its line, bounded.
+  std::string code;
+  for (absl::Time give_up = absl::Now() + absl::Seconds(10); code.empty();) {
+    for (const std::string& line : Lines()) {
+      nlohmann::json j = nlohmann::json::parse(line);
+      if (j["msg"] == "rpc" && j["method"] == kHold) code = j["code"];
+    }
+    if (code.empty()) {
+      ASSERT_LT(absl::Now(), give_up) << "no rpc line for the cancelled stream";
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+  }
+  EXPECT_EQ(code, "CANCELLED");
+}
+
+TEST_F(GrpcServerTest, IdleServerWithMetricsStopsWellUnderASecond) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
+  ASSERT_TRUE(server.Start().ok());
+  const int metrics_port = server.metrics_port();
+  ASSERT_GT(metrics_port, 0);
+  // A scrape first, so the exposer's worker has served a connection before it is stopped.
+  EXPECT_THAT(Scrape(metrics_port), HasSubstr("chainkms_rpc_in_flight"));
+
+  const absl::Time start = absl::Now();
+  server.Stop();
+  const absl::Duration took = absl::Now() - start;
+  RecordProperty("stop_ms", static_cast<int>(absl::ToInt64Milliseconds(took)));
+  EXPECT_LT(took, absl::Seconds(1));
+  EXPECT_EQ(server.metrics_port(), 0);
 }
 
 TEST(ConcurrencyLimiterTest, PermitsAreCountedAndReleasedOnDestruction) {
