@@ -4,14 +4,18 @@
 // grpc.health.v1 and server reflection, serves Prometheus /metrics on its own port, and installs
 // an interceptor that gives each RPC a request id (from `x-request-id` or generated, echoed back
 // in the initial metadata), logs one JSON line per RPC, records RPC metrics and copies the
-// ErrorInfo reason into the `chainkms-reason` trailer. SIGTERM/SIGINT trigger a graceful
-// shutdown: health turns NOT_SERVING, then in-flight RPCs get the grace period to finish.
+// ErrorInfo reason into the `chainkms-reason` trailer; a call cancelled before its status was
+// sent is logged and counted CANCELLED, whatever the handler returned. SIGTERM/SIGINT trigger a
+// graceful shutdown: server streams end at once with UNAVAILABLE / SHUTTING_DOWN, health turns
+// NOT_SERVING, in-flight unary RPCs get the grace period to finish, then /metrics stops. An idle
+// server therefore stops in milliseconds, well under a second, whatever --shutdown-grace is.
 //
 // Shedding: interceptors in gRPC 1.51 cannot answer an RPC themselves, so the concurrency limits
 // are ConcurrencyLimiters that each handler enters first through Handle() (lib/server/handle.h):
 // one for unary RPCs (--max-concurrent-rpcs) and one for server streams
-// (--max-concurrent-streams), so idle streams never shed unary calls. On Stop() the `stopping`
-// notification fires first: streams end at once with UNAVAILABLE / SHUTTING_DOWN.
+// (--max-concurrent-streams), so idle streams never shed unary calls; health checks are never
+// limited. A refused call gets RESOURCE_EXHAUSTED / OVERLOADED naming the limit it hit. Streams
+// wait on the `stopping` notification, which Stop() fires first.
 //
 //   GrpcServer server({.config = config});
 //   RegistryService registry(deps, server.serving());
@@ -123,8 +127,9 @@ class GrpcServer {
   int port() const { return port_; }
   int metrics_port() const { return metrics_->exposer_port(); }
 
-  // Graceful stop: health NOT_SERVING, then Shutdown with deadline now + shutdown_grace (RPCs
-  // still running then are cancelled), then /metrics stops. Idempotent.
+  // Graceful stop: `stopping` fires (streams end with SHUTTING_DOWN), health NOT_SERVING, then
+  // Shutdown with deadline now + shutdown_grace (RPCs still running then are cancelled), then
+  // /metrics stops. Returns as soon as the last RPC ends. Idempotent.
   void Stop();
 
   // Start(), then block until SIGTERM/SIGINT or RequestShutdown(), then Stop(). Installs the
