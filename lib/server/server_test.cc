@@ -313,11 +313,13 @@ TEST_F(GrpcServerTest, StopLetsAnInFlightRpcFinishThenRefusesNewOnes) {
   int port = server.port();
   auto in_flight = std::async(std::launch::async, [&] { return Call(port, kBlock, "a"); });
   for (int i = 0; i < 500 && service.entered_.load() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
+  // The RPC finishes only once Stop() has begun (its stop notice fired), so Stop must wait for it.
+  const absl::Notification* stopping = server.serving().stopping;
   std::thread releaser([&] {
-    absl::SleepFor(absl::Milliseconds(200));
+    stopping->WaitForNotification();
     service.release_.Notify();
   });
-  server.Stop();  // waits up to the 2 s grace; the RPC finishes after 200 ms
+  server.Stop();  // waits up to the 2 s grace for the in-flight RPC
   releaser.join();
   CallResult r = in_flight.get();
   EXPECT_TRUE(r.status.ok()) << r.status.error_message();
