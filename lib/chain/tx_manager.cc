@@ -95,11 +95,11 @@ absl::StatusOr<uint64_t> TxManager::Gas(const TxRequest& r) {
 }
 
 TxManager::Lane& TxManager::LaneFor(const Address& sender, const std::shared_ptr<Signer>& signer) {
-  absl::MutexLock l(&lanes_mu_);
+  chainkms::MutexLock l(&lanes_mu_);
   std::unique_ptr<Lane>& lane = lanes_[sender];
   if (!lane) lane = std::make_unique<Lane>();
   if (signer) {
-    absl::MutexLock ll(&lane->mu);
+    chainkms::MutexLock ll(&lane->mu);
     if (!lane->signer) lane->signer = signer;
   }
   return *lane;
@@ -128,7 +128,7 @@ absl::StatusOr<SentTx> TxManager::SignAndSend(Signer& signer, const Transaction&
 
 void TxManager::Track(const std::shared_ptr<Signer>& signer, const Transaction& tx,
                       const SentTx& sent) {
-  absl::MutexLock l(&tracked_mu_);
+  chainkms::MutexLock l(&tracked_mu_);
   std::shared_ptr<Tracked>& t = by_nonce_[{sent.from, sent.nonce}];
   if (!t || t->state != TxState::kPending) {
     t = std::make_shared<Tracked>();
@@ -145,7 +145,7 @@ void TxManager::RecordState(TxState state) const {
 }
 
 std::shared_ptr<TxManager::Tracked> TxManager::Find(const Hash32& hash) const {
-  absl::MutexLock l(&tracked_mu_);
+  chainkms::MutexLock l(&tracked_mu_);
   auto it = by_hash_.find(hash);
   return it == by_hash_.end() ? nullptr : it->second;
 }
@@ -156,7 +156,7 @@ absl::StatusOr<SentTx> TxManager::Send(const TxRequest& request) {
   ASSIGN_OR_RETURN(uint64_t gas, Gas(request));
   ASSIGN_OR_RETURN(TxFees fees, SuggestFees());
   Lane& lane = LaneFor(from, request.signer);
-  absl::MutexLock l(&lane.mu);
+  chainkms::MutexLock l(&lane.mu);
   // One pending-count read per send: it notices another sender of this key (lane moves up)
   // and transactions that vanished from the node (reported DROPPED, lane re-synced).
   RETURN_IF_ERROR(ReconcileLocked(lane, from, /*with_latest=*/false).status());
@@ -199,7 +199,7 @@ absl::StatusOr<SentTx> TxManager::Send(const TxRequest& request) {
 
 absl::StatusOr<LaneState> TxManager::Reconcile(const Address& sender) {
   Lane& lane = LaneFor(sender, nullptr);
-  absl::MutexLock l(&lane.mu);
+  chainkms::MutexLock l(&lane.mu);
   return ReconcileLocked(lane, sender);
 }
 
@@ -233,7 +233,7 @@ absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneSt
     std::shared_ptr<Tracked> t;
     std::vector<Hash32> hashes;
     {
-      absl::MutexLock tl(&tracked_mu_);
+      chainkms::MutexLock tl(&tracked_mu_);
       auto it = by_nonce_.find({sender, n});
       if (it != by_nonce_.end()) {
         t = it->second;
@@ -260,7 +260,7 @@ absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneSt
       TxFees old;
       std::shared_ptr<Signer> signer;
       {
-        absl::MutexLock tl(&tracked_mu_);
+        chainkms::MutexLock tl(&tracked_mu_);
         old = {m.tracked->tx.max_fee_per_gas, m.tracked->tx.max_priority_fee_per_gas};
         signer = m.tracked->signer;
       }
@@ -284,7 +284,7 @@ absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneSt
       noop.to = sender;
       ASSIGN_OR_RETURN(SentTx sent, SignAndSend(*signer, noop));
       {
-        absl::MutexLock tl(&tracked_mu_);
+        chainkms::MutexLock tl(&tracked_mu_);
         m.tracked->state = TxState::kDropped;
         m.tracked->reason = absl::StrCat(
             "an earlier nonce vanished from the node; this transaction, queued behind the gap, was "
@@ -296,7 +296,7 @@ absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneSt
       Track(signer, noop, sent);
       state.filled.push_back(m.nonce);
     } else {
-      absl::MutexLock tl(&tracked_mu_);
+      chainkms::MutexLock tl(&tracked_mu_);
       m.tracked->state = TxState::kDropped;
       m.tracked->mined_hash.reset();
       m.tracked->receipt.reset();
@@ -317,7 +317,7 @@ absl::StatusOr<SentTx> TxManager::SpeedUp(const Hash32& hash) {
   Transaction tx;
   std::shared_ptr<Signer> signer;
   {
-    absl::MutexLock l(&tracked_mu_);
+    chainkms::MutexLock l(&tracked_mu_);
     if (t->state != TxState::kPending) {
       return absl::FailedPreconditionError(absl::StrCat("transaction is ", std::string(TxStateName(t->state))));
     }
@@ -349,7 +349,7 @@ absl::StatusOr<bool> TxManager::CheckTakenNonce(Tracked& t) {
   uint64_t nonce = 0;
   std::vector<Hash32> hashes;
   {
-    absl::MutexLock l(&tracked_mu_);
+    chainkms::MutexLock l(&tracked_mu_);
     if (t.state != TxState::kPending || t.mined_hash.has_value()) return false;
     from = t.versions.back().from;
     nonce = t.versions.back().nonce;
@@ -364,7 +364,7 @@ absl::StatusOr<bool> TxManager::CheckTakenNonce(Tracked& t) {
     if (r.has_value()) return false;
   }
   {
-    absl::MutexLock l(&tracked_mu_);
+    chainkms::MutexLock l(&tracked_mu_);
     if (t.state != TxState::kPending) return false;
     t.state = TxState::kDropped;
     t.reason = absl::StrCat("nonce ", nonce, " of ", ToChecksumAddress(from),
@@ -384,7 +384,7 @@ absl::StatusOr<std::optional<TxStatus>> TxManager::Refresh(const Hash32& hash) {
 std::optional<TxStatus> TxManager::GetStatus(const Hash32& hash) const {
   std::shared_ptr<Tracked> t = Find(hash);
   if (!t) return std::nullopt;
-  absl::MutexLock l(&tracked_mu_);
+  chainkms::MutexLock l(&tracked_mu_);
   TxStatus s;
   s.hash = hash;
   s.from = t->versions.back().from;
@@ -418,7 +418,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
   // Its block left the canonical chain: forget where it was mined and wait again.
   const auto forget_mined = [&] {
     if (t) {
-      absl::MutexLock l(&tracked_mu_);
+      chainkms::MutexLock l(&tracked_mu_);
       t->mined_hash.reset();
       t->receipt.reset();
       t->confirmations = 0;
@@ -430,7 +430,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
   report(TxProgress::Kind::kWaiting, hash, 0, 0);
   while (true) {
     if (t) {
-      absl::MutexLock l(&tracked_mu_);
+      chainkms::MutexLock l(&tracked_mu_);
       if (t->state == TxState::kDropped) {
         return absl::AbortedError(absl::StrCat("transaction ", Hex0x(hash.view()), " was dropped: ",
                                                t->reason));
@@ -438,7 +438,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
     }
     std::vector<Hash32> candidates;
     if (t) {
-      absl::MutexLock l(&tracked_mu_);
+      chainkms::MutexLock l(&tracked_mu_);
       for (auto it = t->versions.rbegin(); it != t->versions.rend(); ++it) {
         candidates.push_back(it->hash);
       }
@@ -485,7 +485,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
             last_conf = conf;
           }
           if (t) {
-            absl::MutexLock l(&tracked_mu_);
+            chainkms::MutexLock l(&tracked_mu_);
             t->mined_hash = receipt->transaction_hash;
             t->receipt = *receipt;
             t->confirmations = conf;
@@ -506,7 +506,7 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
     if (err.ok() && !receipt && t && options_.stuck_after > absl::ZeroDuration()) {
       absl::Time last_sent;
       {
-        absl::MutexLock l(&tracked_mu_);
+        chainkms::MutexLock l(&tracked_mu_);
         last_sent = t->last_sent;
       }
       if (clock_.Now() - last_sent >= options_.stuck_after) {

@@ -45,7 +45,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/chain/eth_rpc.h"
 #include "lib/chain/signer.h"
@@ -170,7 +170,7 @@ class TxManager {
 
  private:
   struct Lane {
-    absl::Mutex mu;
+    chainkms::Mutex mu;
     bool synced = false;
     uint64_t next = 0;
     std::shared_ptr<Signer> signer;
@@ -209,10 +209,10 @@ class TxManager {
   Clock& clock_;
   TxManagerOptions options_;
 
-  absl::Mutex lanes_mu_;
+  chainkms::Mutex lanes_mu_;
   std::map<Address, std::unique_ptr<Lane>> lanes_ ABSL_GUARDED_BY(lanes_mu_);
 
-  mutable absl::Mutex tracked_mu_;
+  mutable chainkms::Mutex tracked_mu_;
   std::map<Hash32, std::shared_ptr<Tracked>> by_hash_ ABSL_GUARDED_BY(tracked_mu_);
   std::map<std::pair<Address, uint64_t>, std::shared_ptr<Tracked>> by_nonce_
       ABSL_GUARDED_BY(tracked_mu_);

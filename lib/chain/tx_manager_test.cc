@@ -25,7 +25,7 @@ std::shared_ptr<Signer> AnvilSigner() {
 
 // A node that accepts a raw transaction only at its next nonce, like a mempool without queueing.
 struct FakeNode {
-  absl::Mutex mu;
+  chainkms::Mutex mu;
   uint64_t nonce = 0;
   std::vector<SignedTransaction> accepted;
   std::vector<absl::Status> forced_send_errors;  // consumed first, one per send
@@ -38,14 +38,14 @@ struct FakeNode {
                   {"reward", {{"0x1"}, {"0x3"}, {"0x2"}}}};
     });
     rpc.On("eth_getTransactionCount", [this](const json&) -> absl::StatusOr<json> {
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       return json(U256(nonce).ToHexQuantity());
     });
     rpc.On("eth_getTransactionByHash", [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
     rpc.On("eth_sendRawTransaction", [this](const json& p) -> absl::StatusOr<json> {
       Bytes raw = *HexDecode(p[0].get<std::string>());
       SignedTransaction st = *DecodeTransaction(raw);
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       if (!forced_send_errors.empty()) {
         absl::Status s = forced_send_errors.front();
         forced_send_errors.erase(forced_send_errors.begin());
@@ -123,7 +123,7 @@ TEST(TxManagerTest, ResyncsOnNonceTooLow) {
   auto signer = AnvilSigner();
   ASSERT_TRUE(txm.Send(Req(signer)).ok());
   {
-    absl::MutexLock l(&node.mu);
+    chainkms::MutexLock l(&node.mu);
     node.nonce = 5;  // another process used nonces 1..4
   }
   absl::StatusOr<SentTx> s = txm.Send(Req(signer));
@@ -144,7 +144,7 @@ TEST(TxManagerTest, ATransactionTheNodeForgotIsDroppedNotResentAndTheLaneResyncs
   absl::StatusOr<SentTx> forgotten = txm.Send(Req(signer));  // nonce 1
   ASSERT_TRUE(forgotten.ok());
   {
-    absl::MutexLock l(&node.mu);
+    chainkms::MutexLock l(&node.mu);
     node.nonce = 1;  // the node dropped nonce 1 (restart)
   }
   absl::StatusOr<LaneState> s = txm.Reconcile(signer->address());
@@ -183,7 +183,7 @@ TEST(TxManagerTest, ASendAfterTheNodeLostStateResyncsInsteadOfQueueingBehindAGap
     sent.push_back(tx->hash);
   }
   {
-    absl::MutexLock l(&node.mu);
+    chainkms::MutexLock l(&node.mu);
     node.nonce = 6;
   }
   absl::StatusOr<SentTx> next = txm.Send(Req(signer));
@@ -214,7 +214,7 @@ TEST(TxManagerTest, AnOldTransactionQueuedBehindTheGapIsOverwrittenByANoOp) {
   ASSERT_TRUE(lost.ok() && queued.ok());
   known.insert(Hex0x(queued->hash.view()));
   {
-    absl::MutexLock l(&node.mu);
+    chainkms::MutexLock l(&node.mu);
     node.nonce = 1;
   }
   // The node takes a replacement for its queued nonce 2 when it pays more.
@@ -225,7 +225,7 @@ TEST(TxManagerTest, AnOldTransactionQueuedBehindTheGapIsOverwrittenByANoOp) {
       replacements.push_back(st);
       return json(Hex0x(TransactionHash(raw).view()));
     }
-    absl::MutexLock l(&node.mu);
+    chainkms::MutexLock l(&node.mu);
     if (st.tx.nonce != node.nonce) {
       return testutil::RpcErrorStatus(-32000, "nonce too low", "", "eth_sendRawTransaction");
     }
@@ -316,24 +316,24 @@ TEST(TxManagerTest, BumpIsAtLeastTenPercentAndOneWei) {
 
 // Receipts on a fake chain whose block hashes the test controls.
 struct FakeChain {
-  absl::Mutex mu;
+  chainkms::Mutex mu;
   uint64_t head = 10;
   std::map<uint64_t, Hash32> hashes;
   std::map<Hash32, std::pair<uint64_t, Hash32>> mined;  // tx → (block, block hash)
 
   void Install(ScriptedRpc& rpc) {
     rpc.On("eth_blockNumber", [this](const json&) -> absl::StatusOr<json> {
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       return json(U256(head).ToHexQuantity());
     });
     rpc.On("eth_getBlockByNumber", [this](const json& p) -> absl::StatusOr<json> {
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       uint64_t n = *U256::FromHex(p[0].get<std::string>())->ToU64();
       Hash32 h = hashes.count(n) ? hashes[n] : Hash32();
       return json{{"number", p[0]}, {"hash", Hex0x(h.view())}};
     });
     rpc.On("eth_getTransactionReceipt", [this](const json& p) -> absl::StatusOr<json> {
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       Hash32 tx = *ParseHash32(p[0].get<std::string>());
       auto it = mined.find(tx);
       if (it == mined.end()) return json(nullptr);
@@ -371,7 +371,7 @@ TEST(TxManagerTest, ReportsAReorgAndWaitsForTheReceiptAgain) {
   int polls = 0;
   absl::StatusOr<Receipt> r = txm.WaitForReceipt(tx, 3, absl::Minutes(1), [&](const TxProgress& p) {
     kinds.push_back(p.kind);
-    absl::MutexLock l(&chain.mu);
+    chainkms::MutexLock l(&chain.mu);
     if (p.kind == TxProgress::Kind::kConfirmation && polls++ == 0) {
       // Block 10 is replaced; the transaction lands in the new block 11.
       chain.hashes[10] = Fill(0xb0);
@@ -413,7 +413,7 @@ TEST(TxManagerTest, ReplacesAStuckTransactionAndTheMinedOneWins) {
     sent.push_back(*DecodeTransaction(raw));
     Hash32 h = TransactionHash(raw);
     if (sent.size() == 2) {
-      absl::MutexLock l(&chain.mu);
+      chainkms::MutexLock l(&chain.mu);
       chain.hashes[10] = Fill(0xa0);
       chain.mined[h] = {10, Fill(0xa0)};
     }
@@ -458,16 +458,16 @@ class RecordingMetrics final : public ChainMetrics {
  public:
   void RecordChainRpc(std::string_view, std::string_view, absl::Duration, std::string_view) override {}
   void RecordTransactionState(std::string_view state) override {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     ++states_[std::string(state)];
   }
   int count(const std::string& state) {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     return states_[state];
   }
 
  private:
-  absl::Mutex mu_;
+  chainkms::Mutex mu_;
   std::map<std::string, int> states_;
 };
 

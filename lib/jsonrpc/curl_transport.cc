@@ -115,20 +115,20 @@ absl::StatusOr<std::shared_ptr<CurlTransport>> CurlTransport::Create(Options opt
 }
 
 CurlTransport::~CurlTransport() {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   for (void* h : idle_) curl_easy_cleanup(static_cast<CURL*>(h));
   idle_.clear();
   curl_slist_free_all(static_cast<curl_slist*>(headers_));
 }
 
 size_t CurlTransport::handles_created() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return created_;
 }
 
 void* CurlTransport::Acquire() {
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     if (!idle_.empty()) {
       void* h = idle_.back();  // most recently used: its connection is the likeliest alive
       idle_.pop_back();
@@ -141,7 +141,7 @@ void* CurlTransport::Acquire() {
 
 void CurlTransport::Release(void* handle) {
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     if (idle_.size() < options_.max_idle_handles) {
       idle_.push_back(handle);
       return;

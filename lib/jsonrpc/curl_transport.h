@@ -19,7 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/jsonrpc/transport.h"
 
@@ -60,7 +60,7 @@ class CurlTransport final : public JsonRpcTransport {
   const std::string description_;
   absl::Status url_status_;
   void* headers_ = nullptr;  // curl_slist*, immutable after construction
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   std::vector<void*> idle_ ABSL_GUARDED_BY(mu_);
   size_t created_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -69,7 +69,7 @@ FailoverClient::FailoverClient(std::vector<std::shared_ptr<JsonRpcTransport>> en
                                FailoverOptions options, Clock& clock)
     : options_(std::move(options)), clock_(clock) {
   JsonRpcClientOptions client_options{.custom_error_signatures = options_.custom_error_signatures};
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   for (auto& t : endpoints) {
     EndpointHealth h;
     h.endpoint = t->Describe();
@@ -81,7 +81,7 @@ FailoverClient::FailoverClient(std::vector<std::shared_ptr<JsonRpcTransport>> en
 
 std::vector<size_t> FailoverClient::Order() {
   const absl::Time now = clock_.Now();
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   std::vector<size_t> order;
   for (size_t i = 0; i < health_.size(); ++i) {
     if (health_[i].unhealthy_until <= now) order.push_back(i);
@@ -98,7 +98,7 @@ std::vector<size_t> FailoverClient::Order() {
 }
 
 void FailoverClient::MarkHealthy(size_t index) {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   EndpointHealth& h = health_[index];
   h.consecutive_failures = 0;
   h.unhealthy_until = absl::InfinitePast();
@@ -114,7 +114,7 @@ void FailoverClient::Record(size_t index, std::string_view method, absl::Duratio
 
 void FailoverClient::MarkUnhealthy(size_t index, const absl::Status& status) {
   const absl::Time now = clock_.Now();
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   EndpointHealth& h = health_[index];
   ++h.failures;
   ++h.consecutive_failures;
@@ -156,7 +156,7 @@ absl::StatusOr<T> FailoverClient::Run(std::string_view label, bool idempotent, F
     }
     for (size_t i : Order()) {
       {
-        absl::MutexLock l(&mu_);
+        chainkms::MutexLock l(&mu_);
         ++health_[i].requests;
       }
       const absl::Time start = clock_.Now();
@@ -244,7 +244,7 @@ absl::Status FailoverClient::ConnectAndCheckChainId(uint64_t expected_chain_id) 
 
 std::vector<EndpointHealth> FailoverClient::Health() const {
   const absl::Time now = clock_.Now();
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   std::vector<EndpointHealth> out = health_;
   for (EndpointHealth& h : out) h.healthy = h.unhealthy_until <= now;
   return out;

@@ -28,7 +28,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/common/chain_metrics.h"
 #include "lib/common/clock.h"
@@ -103,7 +103,7 @@ class FailoverClient final : public RpcCaller {
   Clock& clock_;
   std::vector<std::unique_ptr<JsonRpcClient>> clients_;  // fixed at construction, thread-safe
   std::vector<std::string> labels_;                       // EndpointLabel per endpoint
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   std::vector<EndpointHealth> health_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/notification.h"
+#include "lib/common/sync.h"
 #include "grpcpp/support/status.h"
 #include "lib/server/metrics.h"
 #include "lib/server/server.h"

@@ -108,7 +108,7 @@ void Logger::Log(LogLevel level, std::string_view msg, const LogFields& fields,
                  const RequestContext* request) {
   if (!Enabled(level)) return;
   std::string line = Format(absl::Now(), level, msg, fields, request);
-  absl::MutexLock lock(&mu_);
+  chainkms::MutexLock lock(&mu_);
   sink_(line);
 }
 

@@ -21,7 +21,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
@@ -92,7 +92,7 @@ class Logger {
 
  private:
   std::atomic<LogLevel> level_;
-  absl::Mutex mu_;
+  chainkms::Mutex mu_;
   Sink sink_ ABSL_GUARDED_BY(mu_);
 };
 

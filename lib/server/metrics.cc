@@ -13,7 +13,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "lib/common/sync.h"
 #include "lib/server/config.h"
 #include "lib/server/logging.h"
 #include "prometheus/exposer.h"
@@ -129,7 +129,7 @@ absl::Status Metrics::StartExposer(const std::string& listen) {
 
 void Metrics::StopExposer() {
   if (exposer_ == nullptr) return;
-  absl::Notification destroyed;
+  chainkms::Notification destroyed;
   std::thread stopper([this, &destroyed] {
     exposer_.reset();
     destroyed.Notify();

@@ -224,7 +224,7 @@ absl::Status GrpcServer::Start() {
 }
 
 void GrpcServer::Stop() {
-  absl::MutexLock lock(&stop_mu_);
+  chainkms::MutexLock lock(&stop_mu_);
   if (stopped_ || server_ == nullptr) return;
   stopped_ = true;
   // Streams end now (they wait on this); unary RPCs get the grace period.

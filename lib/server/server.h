@@ -32,8 +32,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "lib/common/sync.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/impl/service_type.h"
@@ -90,7 +90,7 @@ struct Serving {
   Metrics* metrics = nullptr;
   Logger* logger = nullptr;
   // Notified when Stop() begins; long-lived streams wait on it and end at once.
-  const absl::Notification* stopping = nullptr;
+  const chainkms::Notification* stopping = nullptr;
 
   bool Stopping() const { return stopping != nullptr && stopping->HasBeenNotified(); }
 };
@@ -149,12 +149,12 @@ class GrpcServer {
   Logger* logger_;
   ConcurrencyLimiter limiter_;
   ConcurrencyLimiter stream_limiter_;
-  absl::Notification stopping_;
+  chainkms::Notification stopping_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  absl::Notification serving_;
-  absl::Notification shutdown_requested_;
-  absl::Mutex stop_mu_;
+  chainkms::Notification serving_;
+  chainkms::Notification shutdown_requested_;
+  chainkms::Mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
 };
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
-#include "absl/synchronization/notification.h"
+#include "lib/common/sync.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "grpcpp/create_channel.h"
@@ -67,7 +67,7 @@ class BlockingService : public grpc::Service {
 
   ConcurrencyLimiter* limiter_;
   std::atomic<int> entered_{0};
-  absl::Notification release_;
+  chainkms::Notification release_;
   std::string last_request_id_;
 };
 
@@ -205,16 +205,16 @@ class GrpcServerTest : public ::testing::Test {
  protected:
   GrpcServerTest()
       : logger_([this](std::string_view line) {
-          absl::MutexLock lock(&mu_);
+          chainkms::MutexLock lock(&mu_);
           lines_.emplace_back(line);
         }) {}
 
   std::vector<std::string> Lines() {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     return lines_;
   }
 
-  absl::Mutex mu_;
+  chainkms::Mutex mu_;
   std::vector<std::string> lines_;
   Logger logger_;
 };
@@ -314,7 +314,7 @@ TEST_F(GrpcServerTest, StopLetsAnInFlightRpcFinishThenRefusesNewOnes) {
   auto in_flight = std::async(std::launch::async, [&] { return Call(port, kBlock, "a"); });
   for (int i = 0; i < 500 && service.entered_.load() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
   // The RPC finishes only once Stop() has begun (its stop notice fired), so Stop must wait for it.
-  const absl::Notification* stopping = server.serving().stopping;
+  const chainkms::Notification* stopping = server.serving().stopping;
   std::thread releaser([&] {
     stopping->WaitForNotification();
     service.release_.Notify();

@@ -7,7 +7,7 @@ namespace chainkms::testutil {
 absl::StatusOr<std::string> CountingTransport::Post(std::string_view body) {
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     ++posts_;
     auto count = [&](const nlohmann::json& call) {
       if (call.is_object() && call.contains("method") && call["method"].is_string()) {
@@ -25,35 +25,35 @@ absl::StatusOr<std::string> CountingTransport::Post(std::string_view body) {
 }
 
 int CountingTransport::post_count() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return posts_;
 }
 
 int CountingTransport::batch_count() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return batches_;
 }
 
 int CountingTransport::method_count(std::string_view method) const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   auto it = methods_.find(method);
   return it == methods_.end() ? 0 : it->second;
 }
 
 int CountingTransport::total_method_count() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   int n = 0;
   for (const auto& [m, c] : methods_) n += c;
   return n;
 }
 
 std::map<std::string, int> CountingTransport::method_counts() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return {methods_.begin(), methods_.end()};
 }
 
 void CountingTransport::Reset() {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   posts_ = 0;
   batches_ = 0;
   methods_.clear();

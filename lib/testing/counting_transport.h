@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "lib/jsonrpc/transport.h"
 
 namespace chainkms::testutil {
@@ -33,7 +33,7 @@ class CountingTransport final : public JsonRpcTransport {
 
  private:
   std::shared_ptr<JsonRpcTransport> inner_;
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   int posts_ ABSL_GUARDED_BY(mu_) = 0;
   int batches_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, int, std::less<>> methods_ ABSL_GUARDED_BY(mu_);

@@ -4,7 +4,7 @@
 //   clock.Advance(absl::Minutes(5));
 #pragma once
 
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "lib/common/clock.h"
 
 namespace chainkms::testutil {
@@ -13,21 +13,21 @@ class FakeClock final : public Clock {
  public:
   explicit FakeClock(absl::Time start = absl::UnixEpoch()) : now_(start) {}
   absl::Time Now() const override {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     return now_;
   }
   void SleepFor(absl::Duration d) override { Advance(d); }
   void Advance(absl::Duration d) {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     now_ += d;
   }
   void Set(absl::Time t) {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     now_ = t;
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   absl::Time now_;
 };
 

@@ -34,7 +34,7 @@ std::string JsonRpcError(const json& id, int64_t code, std::string_view message,
 }
 
 void FakeTransport::Push(Scripted reply) {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   script_.push_back(std::move(reply));
 }
 
@@ -55,7 +55,7 @@ void FakeTransport::PushError(int64_t code, std::string message, std::optional<s
 }
 
 void FakeTransport::OnMethod(std::string method, MethodHandler handler) {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   handlers_[std::move(method)] = std::move(handler);
 }
 
@@ -64,7 +64,7 @@ absl::StatusOr<std::string> FakeTransport::Post(std::string_view body) {
   Scripted scripted;
   std::map<std::string, MethodHandler, std::less<>> handlers;
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     requests_.emplace_back(body);
     if (next_script_ < script_.size()) {
       scripted = script_[next_script_++];
@@ -108,7 +108,7 @@ absl::StatusOr<std::string> FakeTransport::Post(std::string_view body) {
 }
 
 std::vector<std::string> FakeTransport::requests() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return requests_;
 }
 
@@ -131,12 +131,12 @@ std::vector<std::string> FakeTransport::methods() const {
 }
 
 size_t FakeTransport::post_count() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return requests_.size();
 }
 
 size_t FakeTransport::pending_scripted() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return script_.size() - next_script_;
 }
 

@@ -18,7 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "lib/jsonrpc/transport.h"
 #include "nlohmann/json.hpp"
 
@@ -51,7 +51,7 @@ class FakeTransport final : public JsonRpcTransport {
 
  private:
   const std::string description_;
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   std::vector<Scripted> script_ ABSL_GUARDED_BY(mu_);
   size_t next_script_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, MethodHandler, std::less<>> handlers_ ABSL_GUARDED_BY(mu_);

@@ -64,7 +64,7 @@ HttpTestServer::~HttpTestServer() { Stop(); }
 std::string HttpTestServer::url() const { return absl::StrCat("http://127.0.0.1:", port_, "/"); }
 
 void HttpTestServer::SetHandler(Handler handler) {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   handler_ = std::move(handler);
 }
 
@@ -93,7 +93,7 @@ absl::Status HttpTestServer::Start() {
 void HttpTestServer::Stop() {
   std::vector<std::thread> workers;
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     if (stopped_) return;
     stopped_ = true;
     if (!stopping_.HasBeenNotified()) stopping_.Notify();
@@ -102,7 +102,7 @@ void HttpTestServer::Stop() {
   if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     workers.swap(workers_);
   }
   for (std::thread& t : workers) t.join();
@@ -118,7 +118,7 @@ void HttpTestServer::AcceptLoop() {
     if (fd < 0) continue;
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     if (stopped_) {
       ::close(fd);
       return;
@@ -132,7 +132,7 @@ void HttpTestServer::AcceptLoop() {
 HttpTestServer::Response HttpTestServer::Handle(const std::string& body) {
   Handler h;
   {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     h = handler_;
   }
   if (h) return h(body);
@@ -192,7 +192,7 @@ void HttpTestServer::Serve(int fd) {
     out += r.body;
     if (!SendAll(fd, out) || close) open = false;
   }
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   fds_.erase(std::remove(fds_.begin(), fds_.end(), fd), fds_.end());
   ::close(fd);
 }

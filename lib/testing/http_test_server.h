@@ -18,8 +18,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "lib/common/sync.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 
 namespace chainkms::testutil {
@@ -61,9 +61,9 @@ class HttpTestServer {
   int port_ = 0;
   std::atomic<int> requests_{0};
   std::atomic<int> connections_{0};
-  absl::Notification stopping_;
+  chainkms::Notification stopping_;
   std::thread acceptor_;
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   Handler handler_ ABSL_GUARDED_BY(mu_);
   std::vector<int> fds_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(mu_);

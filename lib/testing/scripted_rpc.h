@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "lib/common/bytes.h"
 #include "lib/jsonrpc/errors.h"
 #include "lib/jsonrpc/rpc_caller.h"
@@ -29,13 +29,13 @@ class ScriptedRpc : public RpcCaller {
   using Handler = std::function<absl::StatusOr<nlohmann::json>(const nlohmann::json& params)>;
 
   void On(const std::string& method, Handler h) {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     handlers_[method] = std::move(h);
   }
 
   absl::StatusOr<nlohmann::json> Call(std::string_view method, nlohmann::json params) override {
     {
-      absl::MutexLock l(&mu_);
+      chainkms::MutexLock l(&mu_);
       ++requests_;
     }
     return Dispatch(method, std::move(params));
@@ -44,7 +44,7 @@ class ScriptedRpc : public RpcCaller {
   absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> Batch(
       std::vector<Request> requests) override {
     {
-      absl::MutexLock l(&mu_);
+      chainkms::MutexLock l(&mu_);
       ++requests_;
     }
     std::vector<absl::StatusOr<nlohmann::json>> out;
@@ -54,18 +54,18 @@ class ScriptedRpc : public RpcCaller {
 
   // Round trips: each Call and each Batch counts once.
   int Requests() const {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     return requests_;
   }
 
   int Count(const std::string& method) const {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     int n = 0;
     for (const auto& c : calls_) n += c.first == method ? 1 : 0;
     return n;
   }
   std::vector<nlohmann::json> Params(const std::string& method) const {
-    absl::MutexLock l(&mu_);
+    chainkms::MutexLock l(&mu_);
     std::vector<nlohmann::json> out;
     for (const auto& c : calls_) {
       if (c.first == method) out.push_back(c.second);
@@ -77,7 +77,7 @@ class ScriptedRpc : public RpcCaller {
   absl::StatusOr<nlohmann::json> Dispatch(std::string_view method, nlohmann::json params) {
     Handler h;
     {
-      absl::MutexLock l(&mu_);
+      chainkms::MutexLock l(&mu_);
       calls_.emplace_back(std::string(method), params);
       auto it = handlers_.find(std::string(method));
       if (it == handlers_.end()) return absl::UnavailableError("unscripted " + std::string(method));
@@ -86,7 +86,7 @@ class ScriptedRpc : public RpcCaller {
     return h(params);
   }
 
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   int requests_ = 0;
   std::map<std::string, Handler> handlers_;
   std::vector<std::pair<std::string, nlohmann::json>> calls_;

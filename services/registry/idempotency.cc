@@ -8,7 +8,7 @@ namespace chainkms::registry {
 
 absl::StatusOr<IdempotencyCache::Claim> IdempotencyCache::Begin(const std::string& key,
                                                                 const Hash32& fingerprint) {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   EvictLocked();
   constexpr absl::Duration kSlice = absl::Milliseconds(200);
   for (absl::Duration waited; true; waited += kSlice) {
@@ -35,7 +35,7 @@ absl::StatusOr<IdempotencyCache::Claim> IdempotencyCache::Begin(const std::strin
 }
 
 void IdempotencyCache::Finish(const std::string& key, const absl::StatusOr<Hash32>& outcome) {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   auto it = entries_.find(key);
   if (it != entries_.end()) {
     if (outcome.ok()) {
@@ -48,7 +48,7 @@ void IdempotencyCache::Finish(const std::string& key, const absl::StatusOr<Hash3
 }
 
 size_t IdempotencyCache::size() const {
-  absl::MutexLock l(&mu_);
+  chainkms::MutexLock l(&mu_);
   return entries_.size();
 }
 

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/common/bytes.h"
 #include "lib/common/clock.h"
@@ -55,8 +55,8 @@ class IdempotencyCache {
 
   Clock& clock_;
   const Options options_;
-  mutable absl::Mutex mu_;
-  absl::CondVar done_;
+  mutable chainkms::Mutex mu_;
+  chainkms::CondVar done_;
   std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "chainkms/v1/registry.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -113,7 +113,7 @@ class RegistryStreamsTest : public ::testing::Test {
 
   RegistryStreamsTest()
       : logger_([this](std::string_view line) {
-          absl::MutexLock lock(&mu_);
+          chainkms::MutexLock lock(&mu_);
           lines_.emplace_back(line);
         }) {}
 
@@ -160,7 +160,7 @@ class RegistryStreamsTest : public ::testing::Test {
 
   // The codes of the per-RPC log lines for `method`.
   std::vector<std::string> LoggedCodes(std::string_view method) {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     std::vector<std::string> codes;
     for (const std::string& line : lines_) {
       nlohmann::json j = nlohmann::json::parse(line);
@@ -173,7 +173,7 @@ class RegistryStreamsTest : public ::testing::Test {
   static testutil::AnvilProcess* anvil_;
   static testutil::Devnet* net_;
 
-  absl::Mutex mu_;
+  chainkms::Mutex mu_;
   std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
   server::Logger logger_;
   std::unique_ptr<server::GrpcServer> server_;

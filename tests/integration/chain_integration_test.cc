@@ -25,8 +25,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "lib/common/sync.h"
+#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/eth_rpc.h"
@@ -828,13 +828,13 @@ TEST_F(ChainIntegrationTest,
   ASSERT_TRUE(first.has_value());
   ASSERT_EQ(first->block_number, base + 1);
 
-  absl::Mutex mu;
+  chainkms::Mutex mu;
   std::vector<TxProgress> events;
-  absl::Notification mined;
+  chainkms::Notification mined;
   absl::StatusOr<Receipt> final_receipt = absl::UnknownError("not run");
   std::thread waiter([&] {
     final_receipt = txm_->WaitForReceipt(sent.hash, 3, absl::Seconds(30), [&](const TxProgress& p) {
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       events.push_back(p);
       if (p.kind == TxProgress::Kind::kMined && !mined.HasBeenNotified()) mined.Notify();
     });
@@ -869,7 +869,7 @@ TEST_F(ChainIntegrationTest,
   ASSERT_OK_AND_ASSIGN(Hash32 canonical, CanonicalHash(final_receipt->block_number));
   EXPECT_EQ(final_receipt->block_hash, canonical);
 
-  absl::MutexLock l(&mu);
+  chainkms::MutexLock l(&mu);
   std::vector<TxProgress::Kind> kinds;
   for (const TxProgress& p : events) kinds.push_back(p.kind);
   EXPECT_THAT(kinds, Contains(TxProgress::Kind::kReorged));
@@ -905,13 +905,13 @@ TEST_F(ChainIntegrationTest,
                                                 .to = Address(std::array<uint8_t, 20>{0x77}),
                                                 .value = U256(1)}));
   ASSERT_OK(Mine(1));
-  absl::Mutex mu;
+  chainkms::Mutex mu;
   std::vector<TxProgress> events;
-  absl::Notification mined;
+  chainkms::Notification mined;
   absl::StatusOr<Receipt> final_receipt = absl::UnknownError("not run");
   std::thread waiter([&] {
     final_receipt = txm_->WaitForReceipt(sent.hash, 3, absl::Seconds(2), [&](const TxProgress& p) {
-      absl::MutexLock l(&mu);
+      chainkms::MutexLock l(&mu);
       events.push_back(p);
       if (p.kind == TxProgress::Kind::kMined && !mined.HasBeenNotified()) mined.Notify();
     });
@@ -922,7 +922,7 @@ TEST_F(ChainIntegrationTest,
   ASSERT_OK(Mine(3));  // base+1..base+3 without our transaction
   waiter.join();
   EXPECT_EQ(final_receipt.status().code(), absl::StatusCode::kDeadlineExceeded);
-  absl::MutexLock l(&mu);
+  chainkms::MutexLock l(&mu);
   std::vector<TxProgress::Kind> kinds;
   for (const TxProgress& p : events) kinds.push_back(p.kind);
   EXPECT_THAT(kinds, Contains(TxProgress::Kind::kReorged));
