@@ -48,6 +48,7 @@
 #include "lib/chain/chain_set.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/reader.h"
+#include "lib/chain/signer.h"
 #include "lib/chain/tx_manager.h"
 #include "lib/common/clock.h"
 #include "lib/common/hex.h"
@@ -61,7 +62,6 @@
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
 #include "services/registry/registry_service.h"
-#include "services/registry/signer_registry.h"
 
 namespace chainkms {
 namespace {
