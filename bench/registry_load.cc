@@ -27,11 +27,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/load_util.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "bench/load_util.h"
 #include "chainkms/v1/registry.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -105,19 +105,21 @@ struct Env {
 Env Setup() {
   Env env;
   env.anvil = Must(testutil::AnvilProcess::Start({}), "start anvil");
-  JsonRpcClient rpc(std::make_shared<CurlTransport>(CurlTransport::Options{.url = env.anvil->url()}));
+  JsonRpcClient rpc(
+      std::make_shared<CurlTransport>(CurlTransport::Options{.url = env.anvil->url()}));
   TxManager txm(rpc, kChainId, SystemClock::Get(),
                 TxManagerOptions{.poll_interval = absl::Milliseconds(20)});
-  auto key = Must(Secp256k1PrivateKey::FromBytes(
-                      *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")),
+  auto key = Must(Secp256k1PrivateKey::FromBytes(*HexDecode(
+                      "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")),
                   "key");
   auto owner = std::make_shared<LocalKeySigner>(std::move(key));
   env.net = Must(testutil::DeployDevnet(rpc, txm, owner, {}), "deploy devnet");
-  AppPolicyInit init{.owner = owner->address(), .device_id = NumberedHash("device", 0),
+  AppPolicyInit init{.owner = owner->address(),
+                     .device_id = NumberedHash("device", 0),
                      .compose_hash = NumberedHash("hash", 0)};
-  Receipt r = Must(testutil::SendAndWait(txm, owner, env.net.kms,
-                                        dstack_kms::DeployAndRegisterApp(init)),
-                   "deploy app");
+  Receipt r =
+      Must(testutil::SendAndWait(txm, owner, env.net.kms, dstack_kms::DeployAndRegisterApp(init)),
+           "deploy app");
   for (const auto& e : r.EventsFrom(env.net.kms)) {
     if (auto* d = std::get_if<AppDeployedViaFactory>(&e)) env.app = d->app_id;
   }
@@ -133,9 +135,10 @@ std::shared_ptr<grpc::Channel> NewChannel(int port) {
 
 nlohmann::json MeasurePrerequisites(Env& env, pb::Registry::Stub& stub, int items, int rounds) {
   // The direct path: the same FailoverClient + ChainReader stack the service builds.
-  auto direct = Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
-                                  {}, SystemClock::Get()),
-                     "connect (direct)");
+  auto direct =
+      Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
+                        {}, SystemClock::Get()),
+           "connect (direct)");
   std::vector<Hash32> devices, hashes;
   pb::CheckPrerequisitesRequest req;
   req.set_chain_id(kChainId);
@@ -234,9 +237,10 @@ double OursQps(Env& env, const std::string& log_level, int threads, double secon
   config.log_level = log_level;
   server::GrpcServer srv({.config = config, .logger = &logger});
   ChainSet chains;
-  chains.Add(Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
-                               {.metrics = &srv.metrics()}, SystemClock::Get()),
-                  "connect"));
+  chains.Add(
+      Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
+                        {.metrics = &srv.metrics()}, SystemClock::Get()),
+           "connect"));
   registry::RegistryService service(std::move(chains), nullptr, srv.serving(), SystemClock::Get());
   srv.AddService(&service);
   if (absl::Status s = srv.Start(); !s.ok()) Die(s, "start our server");
@@ -287,10 +291,12 @@ int main(int argc, char** argv) {
     config.log_level = "warn";
     server::GrpcServer srv({.config = config});
     ChainSet chains;
-    chains.Add(Must(ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
-                                 {.metrics = &srv.metrics()}, SystemClock::Get()),
-                    "connect"));
-    registry::RegistryService service(std::move(chains), nullptr, srv.serving(), SystemClock::Get());
+    chains.Add(Must(
+        ConnectChain({.chain_id = kChainId, .rpc_urls = {env.anvil->url()}, .kms = env.net.kms},
+                     {.metrics = &srv.metrics()}, SystemClock::Get()),
+        "connect"));
+    registry::RegistryService service(std::move(chains), nullptr, srv.serving(),
+                                      SystemClock::Get());
     srv.AddService(&service);
     if (absl::Status s = srv.Start(); !s.ok()) Die(s, "start server");
     auto stub = pb::Registry::NewStub(NewChannel(srv.port()));
@@ -305,16 +311,11 @@ int main(int argc, char** argv) {
     info.push_back(OursQps(env, "info", threads, seconds));
   }
   const double b = Median(bare), w = Median(warn), i = Median(info);
-  out["health"] = {{"threads", threads},
-                   {"seconds", seconds},
-                   {"passes", passes},
-                   {"bare_qps", b},
-                   {"ours_warn_qps", w},
-                   {"ours_info_qps", i},
-                   {"ratio_warn", w / b},
-                   {"ratio_info", i / b},
-                   {"bare_qps_all", bare},
-                   {"ours_warn_qps_all", warn},
+  out["health"] = {{"threads", threads},       {"seconds", seconds},
+                   {"passes", passes},         {"bare_qps", b},
+                   {"ours_warn_qps", w},       {"ours_info_qps", i},
+                   {"ratio_warn", w / b},      {"ratio_info", i / b},
+                   {"bare_qps_all", bare},     {"ours_warn_qps_all", warn},
                    {"ours_info_qps_all", info}};
   std::cout << out.dump(2) << "\n";
   return 0;
