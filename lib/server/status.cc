@@ -91,10 +91,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     WriteString(out, 1, ReasonName(*reason));
     WriteString(out, 2, kErrorDomain);
     // map<string, string> metadata = 3: one entry message {key = 1, value = 2} per pair.
-    for (const auto& [key, value] : metadata) {
+    // A pair, not a structured binding: clang 14 cannot capture bindings in a lambda.
+    for (const auto& pair : metadata) {
       WriteString(out, 3, Serialize([&](CodedOutputStream& entry) {
-                    WriteString(entry, 1, key);
-                    WriteString(entry, 2, value);
+                    WriteString(entry, 1, pair.first);
+                    WriteString(entry, 2, pair.second);
                   }));
     }
   });
