@@ -28,9 +28,11 @@ absl::StatusOr<ChainConfig> ParseChainSpec(std::string_view spec) {
   }
   std::string id = head.substr(0, eq);
   if (!absl::SimpleAtoi(id, &out.chain_id) || out.chain_id == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("chain id \"", id, "\" is not a positive integer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("chain id \"", id, "\" is not a positive integer"));
   }
-  for (const std::string& url : std::vector<std::string>(absl::StrSplit(head.substr(eq + 1), ','))) {
+  for (const std::string& url :
+       std::vector<std::string>(absl::StrSplit(head.substr(eq + 1), ','))) {
     if (url.empty()) continue;
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -100,7 +102,8 @@ class ChainTaggedCaller final : public RpcCaller {
   }
   absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> Batch(
       std::vector<Request> requests) override {
-    absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> r = inner_->Batch(std::move(requests));
+    absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> r =
+        inner_->Batch(std::move(requests));
     if (!r.ok()) return Tag(r.status());
     for (absl::StatusOr<nlohmann::json>& each : *r) {
       if (!each.ok()) each = Tag(each.status());
@@ -109,7 +112,9 @@ class ChainTaggedCaller final : public RpcCaller {
   }
 
  private:
-  absl::Status Tag(absl::Status s) const { return WithMetadata(std::move(s), {{"chain_id", chain_id_}}); }
+  absl::Status Tag(absl::Status s) const {
+    return WithMetadata(std::move(s), {{"chain_id", chain_id_}});
+  }
 
   std::unique_ptr<RpcCaller> inner_;
   const std::string chain_id_;
@@ -136,14 +141,15 @@ absl::StatusOr<std::unique_ptr<Chain>> ConnectChain(const ChainConfig& config,
   auto rpc = std::make_unique<FailoverClient>(std::move(endpoints), fo, clock);
   absl::Status check = rpc->ConnectAndCheckChainId(config.chain_id);
   if (!check.ok()) {
-    return absl::Status(check.code(), absl::StrCat("chain ", config.chain_id, ": ",
-                                                   std::string(check.message())));
+    return absl::Status(
+        check.code(), absl::StrCat("chain ", config.chain_id, ": ", std::string(check.message())));
   }
   return MakeChain(config.chain_id, config.kms, std::move(rpc), options, clock);
 }
 
-std::unique_ptr<Chain> MakeChain(uint64_t chain_id, const Address& kms, std::unique_ptr<RpcCaller> rpc,
-                                 const ChainOptions& options, Clock& clock) {
+std::unique_ptr<Chain> MakeChain(uint64_t chain_id, const Address& kms,
+                                 std::unique_ptr<RpcCaller> rpc, const ChainOptions& options,
+                                 Clock& clock) {
   auto chain = std::make_unique<Chain>();
   chain->chain_id = chain_id;
   chain->kms = kms;
@@ -164,8 +170,8 @@ absl::StatusOr<Chain*> ChainSet::Find(uint64_t chain_id) const {
   auto it = chains_.find(chain_id);
   if (it == chains_.end()) {
     return WithReason(absl::InvalidArgumentError(absl::StrCat(
-                          "chain_id: chain ", chain_id, " is not served here (served: ",
-                          absl::StrJoin(ids(), ", "), ")")),
+                          "chain_id: chain ", chain_id,
+                          " is not served here (served: ", absl::StrJoin(ids(), ", "), ")")),
                       Reason::kUnknownChain, {{"chain_id", absl::StrCat(chain_id)}});
   }
   return it->second.get();

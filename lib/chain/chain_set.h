@@ -67,8 +67,9 @@ absl::StatusOr<std::unique_ptr<Chain>> ConnectChain(const ChainConfig& config,
                                                     const ChainOptions& options, Clock& clock);
 
 // A Chain over any RpcCaller (tests pass a scripted one); failed calls carry metadata chain_id.
-std::unique_ptr<Chain> MakeChain(uint64_t chain_id, const Address& kms, std::unique_ptr<RpcCaller> rpc,
-                                 const ChainOptions& options, Clock& clock);
+std::unique_ptr<Chain> MakeChain(uint64_t chain_id, const Address& kms,
+                                 std::unique_ptr<RpcCaller> rpc, const ChainOptions& options,
+                                 Clock& clock);
 
 // Chains by id. Filled before serving, then read-only (safe to share across threads).
 class ChainSet {

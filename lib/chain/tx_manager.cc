@@ -36,11 +36,16 @@ std::optional<RpcErrorKind> KindOf(const absl::Status& s) {
 
 std::string_view TxStateName(TxState s) {
   switch (s) {
-    case TxState::kPending: return "pending";
-    case TxState::kConfirmed: return "confirmed";
-    case TxState::kFailed: return "failed";
-    case TxState::kReplaced: return "replaced";
-    case TxState::kDropped: return "dropped";
+    case TxState::kPending:
+      return "pending";
+    case TxState::kConfirmed:
+      return "confirmed";
+    case TxState::kFailed:
+      return "failed";
+    case TxState::kReplaced:
+      return "replaced";
+    case TxState::kDropped:
+      return "dropped";
   }
   return "unknown";
 }
@@ -60,8 +65,8 @@ TxManager::TxManager(RpcCaller& rpc, uint64_t chain_id, Clock& clock, TxManagerO
 absl::StatusOr<TxFees> TxManager::SuggestFees() {
   std::optional<U256> priority;
   std::optional<U256> base;
-  absl::StatusOr<FeeHistory> h = eth_rpc::GetFeeHistory(rpc_, options_.fee_history_blocks,
-                                                        {options_.priority_fee_percentile});
+  absl::StatusOr<FeeHistory> h =
+      eth_rpc::GetFeeHistory(rpc_, options_.fee_history_blocks, {options_.priority_fee_percentile});
   if (h.ok()) {
     if (!h->base_fee_per_gas.empty()) base = h->base_fee_per_gas.back();
     std::vector<U256> rewards;
@@ -75,7 +80,8 @@ absl::StatusOr<TxFees> TxManager::SuggestFees() {
   }
   if (!base) {
     ASSIGN_OR_RETURN(BlockHeader head, eth_rpc::GetBlock(rpc_, BlockTag::Latest()));
-    if (!head.base_fee_per_gas) return absl::FailedPreconditionError("chain has no EIP-1559 base fee");
+    if (!head.base_fee_per_gas)
+      return absl::FailedPreconditionError("chain has no EIP-1559 base fee");
     base = head.base_fee_per_gas;
   }
   U256 tip = std::max(*priority, options_.min_priority_fee);
@@ -300,9 +306,9 @@ absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneSt
       m.tracked->state = TxState::kDropped;
       m.tracked->mined_hash.reset();
       m.tracked->receipt.reset();
-      m.tracked->reason = absl::StrCat(
-          "vanished from the node (restart, mempool drop or chain reset); nonce ", m.nonce,
-          " is free again and the transaction will not be re-sent");
+      m.tracked->reason =
+          absl::StrCat("vanished from the node (restart, mempool drop or chain reset); nonce ",
+                       m.nonce, " is free again and the transaction will not be re-sent");
     }
     RecordState(TxState::kDropped);
     state.dropped.push_back(m.nonce);
@@ -313,13 +319,16 @@ absl::Status TxManager::HandleVanished(Lane& lane, const Address& sender, LaneSt
 
 absl::StatusOr<SentTx> TxManager::SpeedUp(const Hash32& hash) {
   std::shared_ptr<Tracked> t = Find(hash);
-  if (!t) return absl::NotFoundError(absl::StrCat("transaction ", Hex0x(hash.view()), " was not sent here"));
+  if (!t)
+    return absl::NotFoundError(
+        absl::StrCat("transaction ", Hex0x(hash.view()), " was not sent here"));
   Transaction tx;
   std::shared_ptr<Signer> signer;
   {
     chainkms::MutexLock l(&tracked_mu_);
     if (t->state != TxState::kPending) {
-      return absl::FailedPreconditionError(absl::StrCat("transaction is ", std::string(TxStateName(t->state))));
+      return absl::FailedPreconditionError(
+          absl::StrCat("transaction is ", std::string(TxStateName(t->state))));
     }
     tx = t->tx;
     signer = t->signer;
@@ -432,8 +441,8 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
     if (t) {
       chainkms::MutexLock l(&tracked_mu_);
       if (t->state == TxState::kDropped) {
-        return absl::AbortedError(absl::StrCat("transaction ", Hex0x(hash.view()), " was dropped: ",
-                                               t->reason));
+        return absl::AbortedError(
+            absl::StrCat("transaction ", Hex0x(hash.view()), " was dropped: ", t->reason));
       }
     }
     std::vector<Hash32> candidates;
@@ -465,11 +474,11 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
       forget_mined();
     }
     if (err.ok() && receipt) {
-      absl::StatusOr<BlockHeader> at = eth_rpc::GetBlock(rpc_, BlockTag::Number(receipt->block_number));
+      absl::StatusOr<BlockHeader> at =
+          eth_rpc::GetBlock(rpc_, BlockTag::Number(receipt->block_number));
       absl::StatusOr<uint64_t> head = eth_rpc::BlockNumber(rpc_);
       if (at.ok() && head.ok()) {
-        if (at->block.hash != receipt->block_hash ||
-            (seen && seen->hash != receipt->block_hash)) {
+        if (at->block.hash != receipt->block_hash || (seen && seen->hash != receipt->block_hash)) {
           // Its block left the canonical chain: report and wait for it to be mined again.
           uint64_t old = seen ? seen->number : receipt->block_number;
           report(TxProgress::Kind::kReorged, receipt->transaction_hash, old, 0);
@@ -477,11 +486,14 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
           if (at->block.hash == receipt->block_hash) continue;  // re-mined: count from here
         } else {
           uint64_t conf = *head >= receipt->block_number ? *head - receipt->block_number + 1 : 0;
-          if (!seen) report(TxProgress::Kind::kMined, receipt->transaction_hash, receipt->block_number, conf);
+          if (!seen)
+            report(TxProgress::Kind::kMined, receipt->transaction_hash, receipt->block_number,
+                   conf);
           seen = PinnedBlock{receipt->block_number, receipt->block_hash};
           seen_tx = receipt->transaction_hash;
           if (conf != last_conf) {
-            report(TxProgress::Kind::kConfirmation, receipt->transaction_hash, receipt->block_number, conf);
+            report(TxProgress::Kind::kConfirmation, receipt->transaction_hash,
+                   receipt->block_number, conf);
             last_conf = conf;
           }
           if (t) {
@@ -515,9 +527,9 @@ absl::StatusOr<Receipt> TxManager::WaitForReceipt(const Hash32& hash, uint64_t c
       }
     }
     if (clock_.Now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no receipt with ", confirmations, " confirmations for ", Hex0x(hash.view()), " within ",
-          absl::FormatDuration(timeout)));
+      return absl::DeadlineExceededError(absl::StrCat("no receipt with ", confirmations,
+                                                      " confirmations for ", Hex0x(hash.view()),
+                                                      " within ", absl::FormatDuration(timeout)));
     }
     clock_.SleepFor(options_.poll_interval);
   }

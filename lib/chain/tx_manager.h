@@ -7,7 +7,8 @@
 //   ASSIGN_OR_RETURN(SentTx sent, txm.Send({.signer = signer, .to = app,
 //                                           .data = dstack_app::AddComposeHash(h)}));
 //   ASSIGN_OR_RETURN(Receipt r, txm.WaitForReceipt(sent.hash, /*confirmations=*/2,
-//                                                   absl::Minutes(5), [](const TxProgress& p) {...}));
+//                                                   absl::Minutes(5), [](const TxProgress& p)
+//                                                   {...}));
 //   if (!r.success) ...;  // mined but reverted; GetStatus(sent.hash)->state == TxState::kFailed
 //
 // Nonce policy (one lane per (chain, sender); a TxManager serves one chain):
@@ -45,12 +46,12 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/chain/eth_rpc.h"
 #include "lib/chain/signer.h"
 #include "lib/common/chain_metrics.h"
 #include "lib/common/clock.h"
+#include "lib/common/sync.h"
 #include "lib/common/u256.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/eth/transaction.h"
@@ -104,8 +105,8 @@ struct TxStatus {
 struct TxProgress {
   enum class Kind { kWaiting, kMined, kConfirmation, kReorged, kReplaced };
   Kind kind = Kind::kWaiting;
-  Hash32 hash;          // the transaction the event is about (for kReplaced: the new one)
-  uint64_t block = 0;   // kMined / kConfirmation / kReorged: the block it was in
+  Hash32 hash;         // the transaction the event is about (for kReplaced: the new one)
+  uint64_t block = 0;  // kMined / kConfirmation / kReorged: the block it was in
   uint64_t confirmations = 0;
 };
 using ProgressCallback = std::function<void(const TxProgress&)>;
@@ -126,11 +127,11 @@ struct TxManagerOptions {
 
 // What Reconcile found.
 struct LaneState {
-  uint64_t latest = 0;   // eth_getTransactionCount(latest)
-  uint64_t pending = 0;  // eth_getTransactionCount(pending)
-  uint64_t next = 0;     // the lane's next nonce after reconciling
+  uint64_t latest = 0;            // eth_getTransactionCount(latest)
+  uint64_t pending = 0;           // eth_getTransactionCount(pending)
+  uint64_t next = 0;              // the lane's next nonce after reconciling
   std::vector<uint64_t> dropped;  // nonces whose transactions vanished (reported DROPPED)
-  std::vector<uint64_t> filled;   // nonces where a queued old transaction was overwritten by a no-op
+  std::vector<uint64_t> filled;  // nonces where a queued old transaction was overwritten by a no-op
 };
 
 class TxManager {

@@ -7,16 +7,16 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/testing/scripted_rpc.h"
 #include "lib/common/hex.h"
 #include "lib/testing/fake_clock.h"
+#include "lib/testing/scripted_rpc.h"
 
 namespace chainkms {
 namespace {
 
 using nlohmann::json;
-using testutil::ScriptedRpc;
 using ::testing::HasSubstr;
+using testutil::ScriptedRpc;
 
 std::shared_ptr<Signer> AnvilSigner() {
   Bytes k = *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
@@ -41,7 +41,8 @@ struct FakeNode {
       chainkms::MutexLock l(&mu);
       return json(U256(nonce).ToHexQuantity());
     });
-    rpc.On("eth_getTransactionByHash", [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
+    rpc.On("eth_getTransactionByHash",
+           [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
     rpc.On("eth_sendRawTransaction", [this](const json& p) -> absl::StatusOr<json> {
       Bytes raw = *HexDecode(p[0].get<std::string>());
       SignedTransaction st = *DecodeTransaction(raw);
@@ -101,9 +102,8 @@ TEST(TxManagerTest, AFailedSendLeavesNoGap) {
   ScriptedRpc rpc;
   FakeNode node;
   node.Install(rpc);
-  node.forced_send_errors.push_back(
-      testutil::RpcErrorStatus(-32000, "insufficient funds for gas * price + value", "",
-                              "eth_sendRawTransaction"));
+  node.forced_send_errors.push_back(testutil::RpcErrorStatus(
+      -32000, "insufficient funds for gas * price + value", "", "eth_sendRawTransaction"));
   testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
@@ -140,7 +140,7 @@ TEST(TxManagerTest, ATransactionTheNodeForgotIsDroppedNotResentAndTheLaneResyncs
   testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
-  ASSERT_TRUE(txm.Send(Req(signer)).ok());  // nonce 0
+  ASSERT_TRUE(txm.Send(Req(signer)).ok());                   // nonce 0
   absl::StatusOr<SentTx> forgotten = txm.Send(Req(signer));  // nonce 1
   ASSERT_TRUE(forgotten.ok());
   {
@@ -208,9 +208,9 @@ TEST(TxManagerTest, AnOldTransactionQueuedBehindTheGapIsOverwrittenByANoOp) {
   testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
-  ASSERT_TRUE(txm.Send(Req(signer)).ok());                    // nonce 0, mined
-  absl::StatusOr<SentTx> lost = txm.Send(Req(signer));        // nonce 1, vanishes
-  absl::StatusOr<SentTx> queued = txm.Send(Req(signer));      // nonce 2, stays queued
+  ASSERT_TRUE(txm.Send(Req(signer)).ok());                // nonce 0, mined
+  absl::StatusOr<SentTx> lost = txm.Send(Req(signer));    // nonce 1, vanishes
+  absl::StatusOr<SentTx> queued = txm.Send(Req(signer));  // nonce 2, stays queued
   ASSERT_TRUE(lost.ok() && queued.ok());
   known.insert(Hex0x(queued->hash.view()));
   {
@@ -257,19 +257,21 @@ TEST(TxManagerTest, RevertAtEstimateSendsNothingAndKeepsTheNonce) {
   node.Install(rpc);
   rpc.On("eth_estimateGas", [](const json&) -> absl::StatusOr<json> {
     // cast calldata 'Error(string)' 'Compose hash not allowed'
-    return testutil::RpcErrorStatus(
-        3, "execution reverted: Compose hash not allowed",
-        "0x08c379a00000000000000000000000000000000000000000000000000000000000000020000000000000000000"
-        "0000000000000000000000000000000000000000000018436f6d706f73652068617368206e6f7420616c6c6f7765"
-        "640000000000000000",
-        "eth_estimateGas");
+    return testutil::RpcErrorStatus(3, "execution reverted: Compose hash not allowed",
+                                    "0x08c379a00000000000000000000000000000000000000000000000000000"
+                                    "000000000020000000000000000000"
+                                    "0000000000000000000000000000000000000000000018436f6d706f736520"
+                                    "68617368206e6f7420616c6c6f7765"
+                                    "640000000000000000",
+                                    "eth_estimateGas");
   });
   testutil::FakeClock clock;
   TxManager txm(rpc, 31337, clock);
   auto signer = AnvilSigner();
   absl::StatusOr<SentTx> s = txm.Send(Req(signer));
   EXPECT_EQ(s.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(s.status().message(), HasSubstr("execution reverted: reverted: Compose hash not allowed"));
+  EXPECT_THAT(s.status().message(),
+              HasSubstr("execution reverted: reverted: Compose hash not allowed"));
   EXPECT_EQ(rpc.Count("eth_sendRawTransaction"), 0);
   node.Install(rpc);
   absl::StatusOr<SentTx> ok = txm.Send(Req(signer));
@@ -288,7 +290,8 @@ TEST(TxManagerTest, GasIsEstimatePlusTwentyPercentAndFeesFollowFeeHistory) {
   EXPECT_EQ(s->gas_limit, 120000u);  // 100000 × 1.2
   // Median of rewards {1,3,2} = 2; maxFee = 2 × 100 + 2.
   EXPECT_EQ(s->fees, (TxFees{U256(202), U256(2)}));
-  EXPECT_EQ(rpc.Params("eth_estimateGas")[0][0]["from"], "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+  EXPECT_EQ(rpc.Params("eth_estimateGas")[0][0]["from"],
+            "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
 }
 
 TEST(TxManagerTest, FeesFallBackToMaxPriorityFeePerGas) {
@@ -296,7 +299,8 @@ TEST(TxManagerTest, FeesFallBackToMaxPriorityFeePerGas) {
   rpc.On("eth_feeHistory", [](const json&) -> absl::StatusOr<json> {
     return testutil::RpcErrorStatus(-32601, "method not found", "", "eth_feeHistory");
   });
-  rpc.On("eth_maxPriorityFeePerGas", [](const json&) -> absl::StatusOr<json> { return json("0x0"); });
+  rpc.On("eth_maxPriorityFeePerGas",
+         [](const json&) -> absl::StatusOr<json> { return json("0x0"); });
   rpc.On("eth_getBlockByNumber", [](const json&) -> absl::StatusOr<json> {
     return json{{"number", "0x5"}, {"hash", Hex0x(Hash32().view())}, {"baseFeePerGas", "0xa"}};
   });
@@ -427,12 +431,13 @@ TEST(TxManagerTest, ReplacesAStuckTransactionAndTheMinedOneWins) {
   absl::StatusOr<SentTx> s = txm.Send(Req(AnvilSigner()));
   ASSERT_TRUE(s.ok());
   std::vector<TxProgress::Kind> kinds;
-  absl::StatusOr<Receipt> r = txm.WaitForReceipt(s->hash, 1, absl::Minutes(5),
-                                                 [&](const TxProgress& p) { kinds.push_back(p.kind); });
+  absl::StatusOr<Receipt> r = txm.WaitForReceipt(
+      s->hash, 1, absl::Minutes(5), [&](const TxProgress& p) { kinds.push_back(p.kind); });
   ASSERT_TRUE(r.ok()) << r.status();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[1].tx.nonce, sent[0].tx.nonce);
-  EXPECT_GE(sent[1].tx.max_fee_per_gas, *sent[0].tx.max_fee_per_gas.CheckedMul(U256(11))->CheckedDiv(U256(10)));
+  EXPECT_GE(sent[1].tx.max_fee_per_gas,
+            *sent[0].tx.max_fee_per_gas.CheckedMul(U256(11))->CheckedDiv(U256(10)));
   EXPECT_GT(sent[1].tx.max_priority_fee_per_gas, sent[0].tx.max_priority_fee_per_gas);
   EXPECT_THAT(kinds, ::testing::Contains(TxProgress::Kind::kReplaced));
   std::optional<TxStatus> old = txm.GetStatus(s->hash);
@@ -456,7 +461,8 @@ TEST(TxManagerTest, SpeedUpOfAnUnknownHashIsNotFound) {
 // Counts what TxManager reports to /metrics.
 class RecordingMetrics final : public ChainMetrics {
  public:
-  void RecordChainRpc(std::string_view, std::string_view, absl::Duration, std::string_view) override {}
+  void RecordChainRpc(std::string_view, std::string_view, absl::Duration,
+                      std::string_view) override {}
   void RecordTransactionState(std::string_view state) override {
     chainkms::MutexLock l(&mu_);
     ++states_[std::string(state)];
@@ -477,7 +483,8 @@ TEST(TxManagerTest, APendingTransactionWhoseNonceWasTakenByAnotherIsDropped) {
   ScriptedRpc rpc;
   FakeNode node;
   node.Install(rpc);
-  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
+  rpc.On("eth_getTransactionReceipt",
+         [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
   testutil::FakeClock clock;
   RecordingMetrics metrics;
   TxManager txm(rpc, 31337, clock, {.metrics = &metrics});

@@ -55,8 +55,8 @@ class CondVar {
   // True when the wait timed out.
   bool WaitWithTimeout(Mutex* mu, absl::Duration timeout) {
     std::unique_lock<std::mutex> lock(mu->m_, std::adopt_lock);
-    const bool timed_out = cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout)) ==
-                           std::cv_status::timeout;
+    const bool timed_out =
+        cv_.wait_for(lock, absl::ToChronoNanoseconds(timeout)) == std::cv_status::timeout;
     lock.release();
     return timed_out;
   }

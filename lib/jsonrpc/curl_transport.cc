@@ -195,9 +195,9 @@ absl::StatusOr<std::string> CurlTransport::Post(std::string_view body) {
     // curl's messages name host and port, never the user, password or path.
     const std::string detail = errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc);
     absl::Status s = absl::UnavailableError(absl::StrCat("rpc ", description_, ": ", detail));
-    const bool never_connected = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
-                                 (rc == CURLE_OPERATION_TIMEDOUT && connect_time == 0 &&
-                                  http == 0 && connects > 0);
+    const bool never_connected =
+        rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+        (rc == CURLE_OPERATION_TIMEDOUT && connect_time == 0 && http == 0 && connects > 0);
     return never_connected ? MarkNotDelivered(std::move(s)) : s;
   }
   if (http == 429) {

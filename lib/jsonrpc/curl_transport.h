@@ -19,8 +19,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
+#include "lib/common/sync.h"
 #include "lib/jsonrpc/transport.h"
 
 namespace chainkms {
@@ -32,7 +32,7 @@ class CurlTransport final : public JsonRpcTransport {
     absl::Duration connect_timeout = absl::Seconds(5);
     absl::Duration total_timeout = absl::Seconds(30);
     size_t max_response_bytes = size_t{16} << 20;  // larger bodies are UNAVAILABLE
-    size_t max_idle_handles = 16;                    // pooled handles (and connections) kept
+    size_t max_idle_handles = 16;                  // pooled handles (and connections) kept
   };
 
   // INVALID_ARGUMENT when the URL does not parse or is not http(s); the message never holds it.
@@ -53,7 +53,7 @@ class CurlTransport final : public JsonRpcTransport {
   size_t handles_created() const;
 
  private:
-  void* Acquire();            // CURL*
+  void* Acquire();             // CURL*
   void Release(void* handle);  // CURL*
 
   const Options options_;

@@ -33,10 +33,14 @@ std::string_view ErrorKind(const absl::Status& status) {
     return e->kind == RpcErrorKind::kRateLimited ? "rate_limited" : "rpc";
   }
   switch (status.code()) {
-    case absl::StatusCode::kDeadlineExceeded: return "timeout";
-    case absl::StatusCode::kUnavailable: return "unavailable";
-    case absl::StatusCode::kResourceExhausted: return "rate_limited";
-    default: return "bad_answer";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "timeout";
+    case absl::StatusCode::kUnavailable:
+      return "unavailable";
+    case absl::StatusCode::kResourceExhausted:
+      return "rate_limited";
+    default:
+      return "bad_answer";
   }
 }
 
@@ -44,7 +48,8 @@ std::string_view ErrorKind(const absl::Status& status) {
 
 std::string EndpointLabel(std::string_view description) {
   std::string_view rest = description;
-  if (size_t scheme = rest.find("://"); scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+  if (size_t scheme = rest.find("://"); scheme != std::string_view::npos)
+    rest.remove_prefix(scheme + 3);
   if (size_t at = rest.find('@'); at != std::string_view::npos && at < rest.find('/')) {
     rest.remove_prefix(at + 1);
   }
@@ -134,8 +139,8 @@ bool FailoverClient::ShouldTryNext(size_t index, const absl::Status& status, boo
       MarkUnhealthy(index, status);
       return true;
     }
-    return idempotent && (code == absl::StatusCode::kUnavailable ||
-                          code == absl::StatusCode::kUnimplemented);
+    return idempotent &&
+           (code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kUnimplemented);
   }
   if (code != absl::StatusCode::kUnavailable && code != absl::StatusCode::kResourceExhausted) {
     return false;
@@ -181,7 +186,8 @@ absl::StatusOr<json> FailoverClient::Call(std::string_view method, json params) 
       if (std::optional<json> hash = HashOfKnownRawTx(method, params, r.status())) return *hash;
     } else if (r->is_null() && !NullIsAnAnswer(method)) {
       // A node in trouble (pruned, syncing, broken proxy) answering null where a value is due.
-      return absl::UnavailableError(absl::StrCat(std::string(method), ": ", c.transport().Describe(),
+      return absl::UnavailableError(absl::StrCat(std::string(method), ": ",
+                                                 c.transport().Describe(),
                                                  " answered null where a value is required"));
     }
     return r;
@@ -190,9 +196,8 @@ absl::StatusOr<json> FailoverClient::Call(std::string_view method, json params) 
 
 absl::StatusOr<std::vector<absl::StatusOr<json>>> FailoverClient::Batch(
     std::vector<Request> requests) {
-  const bool idempotent = std::none_of(requests.begin(), requests.end(), [](const Request& r) {
-    return IsNonIdempotent(r.method);
-  });
+  const bool idempotent = std::none_of(requests.begin(), requests.end(),
+                                       [](const Request& r) { return IsNonIdempotent(r.method); });
   const std::string label =
       requests.empty() ? "empty batch" : absl::StrCat("batch (", requests[0].method, ", ...)");
   using Out = std::vector<absl::StatusOr<json>>;
@@ -202,7 +207,8 @@ absl::StatusOr<std::vector<absl::StatusOr<json>>> FailoverClient::Batch(
     for (size_t i = 0; i < r->size(); ++i) {
       if ((*r)[i].ok()) {
         if ((*r)[i]->is_null() && !NullIsAnAnswer(requests[i].method)) {
-          return absl::UnavailableError(absl::StrCat(requests[i].method, ": ", c.transport().Describe(),
+          return absl::UnavailableError(absl::StrCat(requests[i].method, ": ",
+                                                     c.transport().Describe(),
                                                      " answered null where a value is required"));
         }
         continue;
@@ -236,8 +242,8 @@ absl::Status FailoverClient::ConnectAndCheckChainId(uint64_t expected_chain_id) 
     ++answered;
   }
   if (answered == 0) {
-    return absl::UnavailableError(absl::StrCat("no rpc endpoint answered eth_chainId: ",
-                                               absl::StrJoin(failures, "; ")));
+    return absl::UnavailableError(
+        absl::StrCat("no rpc endpoint answered eth_chainId: ", absl::StrJoin(failures, "; ")));
   }
   return absl::OkStatus();
 }

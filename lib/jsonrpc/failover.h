@@ -28,10 +28,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/common/chain_metrics.h"
 #include "lib/common/clock.h"
+#include "lib/common/sync.h"
 #include "lib/jsonrpc/client.h"
 #include "lib/jsonrpc/rpc_caller.h"
 #include "lib/jsonrpc/transport.h"
@@ -39,11 +39,11 @@
 namespace chainkms {
 
 struct FailoverOptions {
-  int read_attempts = 3;                              // rounds over the endpoint list for reads
+  int read_attempts = 3;  // rounds over the endpoint list for reads
   absl::Duration retry_backoff = absl::Milliseconds(100);  // sleep before round 2, doubled after
   absl::Duration unhealthy_initial = absl::Seconds(1);     // first backoff of a failing endpoint
   absl::Duration unhealthy_max = absl::Seconds(60);        // cap of the doubling backoff
-  std::vector<std::string> custom_error_signatures{};       // for revert messages (client.h)
+  std::vector<std::string> custom_error_signatures{};      // for revert messages (client.h)
   // Latency and errors of every attempt, labelled by endpoint host (EndpointLabel). May be null.
   ChainMetrics* metrics = nullptr;
 };
@@ -102,7 +102,7 @@ class FailoverClient final : public RpcCaller {
   const FailoverOptions options_;
   Clock& clock_;
   std::vector<std::unique_ptr<JsonRpcClient>> clients_;  // fixed at construction, thread-safe
-  std::vector<std::string> labels_;                       // EndpointLabel per endpoint
+  std::vector<std::string> labels_;                      // EndpointLabel per endpoint
   mutable chainkms::Mutex mu_;
   std::vector<EndpointHealth> health_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,6 +1,7 @@
 // Handle: the one shape of every handler — shed, run the core, classify, convert the status.
 //
-//   grpc::Status RegistryService::GetApp(Ctx*, const pb::GetAppRequest* req, pb::GetAppResponse* resp) {
+//   grpc::Status RegistryService::GetApp(Ctx*, const pb::GetAppRequest* req, pb::GetAppResponse*
+//   resp) {
 //     return Handle(serving_.unary, [&] { return DoGetApp(*req, resp); }, ClassifyChainError);
 //   }
 //
@@ -12,8 +13,8 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "lib/common/sync.h"
 #include "grpcpp/support/status.h"
+#include "lib/common/sync.h"
 #include "lib/server/metrics.h"
 #include "lib/server/server.h"
 #include "lib/server/status.h"

@@ -65,7 +65,8 @@ std::string RequestContext::NewRequestId() {
 RequestContext RequestContext::FromServerContext(const grpc::ServerContextBase& context) {
   RequestContext rc;
   const auto& metadata = context.client_metadata();
-  auto it = metadata.find(grpc::string_ref(kRequestIdMetadataKey.data(), kRequestIdMetadataKey.size()));
+  auto it =
+      metadata.find(grpc::string_ref(kRequestIdMetadataKey.data(), kRequestIdMetadataKey.size()));
   if (it != metadata.end()) {
     std::string_view id(it->second.data(), it->second.size());
     if (IsValidRequestId(id)) rc.request_id = std::string(id);

@@ -21,8 +21,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
+#include "lib/common/sync.h"
 #include "nlohmann/json.hpp"
 
 namespace grpc {
@@ -69,16 +69,20 @@ class Logger {
 
   void Log(LogLevel level, std::string_view msg, const LogFields& fields = {},
            const RequestContext* request = nullptr);
-  void Debug(std::string_view msg, const LogFields& fields = {}, const RequestContext* rc = nullptr) {
+  void Debug(std::string_view msg, const LogFields& fields = {},
+             const RequestContext* rc = nullptr) {
     Log(LogLevel::kDebug, msg, fields, rc);
   }
-  void Info(std::string_view msg, const LogFields& fields = {}, const RequestContext* rc = nullptr) {
+  void Info(std::string_view msg, const LogFields& fields = {},
+            const RequestContext* rc = nullptr) {
     Log(LogLevel::kInfo, msg, fields, rc);
   }
-  void Warn(std::string_view msg, const LogFields& fields = {}, const RequestContext* rc = nullptr) {
+  void Warn(std::string_view msg, const LogFields& fields = {},
+            const RequestContext* rc = nullptr) {
     Log(LogLevel::kWarn, msg, fields, rc);
   }
-  void Error(std::string_view msg, const LogFields& fields = {}, const RequestContext* rc = nullptr) {
+  void Error(std::string_view msg, const LogFields& fields = {},
+             const RequestContext* rc = nullptr) {
     Log(LogLevel::kError, msg, fields, rc);
   }
 

@@ -101,7 +101,8 @@ Metrics::~Metrics() { StopExposer(); }
 
 std::string EndpointHost(std::string_view endpoint) {
   std::string_view rest = endpoint;
-  if (size_t scheme = rest.find("://"); scheme != std::string_view::npos) rest.remove_prefix(scheme + 3);
+  if (size_t scheme = rest.find("://"); scheme != std::string_view::npos)
+    rest.remove_prefix(scheme + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
   if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
   return rest.empty() ? std::string("unknown") : std::string(rest);
@@ -111,8 +112,8 @@ absl::Status Metrics::StartExposer(const std::string& listen) {
   if (exposer_ != nullptr) return absl::FailedPreconditionError("metrics exposer already started");
   auto host_port = SplitHostPort(listen);
   if (!host_port.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics listen address \"", listen, "\" ",
-                                                   host_port.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics listen address \"", listen, "\" ", host_port.status().message()));
   }
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(listen, /*num_threads=*/1);
@@ -158,8 +159,8 @@ void Metrics::RpcFinished() { rpc_in_flight_->Decrement(); }
 void Metrics::RecordChainRpc(std::string_view method, std::string_view endpoint_url,
                              absl::Duration latency, std::string_view error_kind) {
   const std::string endpoint = EndpointHost(endpoint_url);
-  chain_rpc_latency_->Add({{"method", std::string(method)}, {"endpoint", endpoint}},
-                          LatencyBuckets())
+  chain_rpc_latency_
+      ->Add({{"method", std::string(method)}, {"endpoint", endpoint}}, LatencyBuckets())
       .Observe(Seconds(latency));
   if (!error_kind.empty()) {
     chain_rpc_errors_
@@ -179,8 +180,7 @@ void Metrics::SetTransactionsInState(std::string_view state, double count) {
 }
 
 void Metrics::RecordStore(std::string_view op, absl::Duration latency, bool ok) {
-  store_latency_->Add({{"op", std::string(op)}, {"outcome", ok ? "ok" : "error"}},
-                      LatencyBuckets())
+  store_latency_->Add({{"op", std::string(op)}, {"outcome", ok ? "ok" : "error"}}, LatencyBuckets())
       .Observe(Seconds(latency));
 }
 

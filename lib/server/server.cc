@@ -208,7 +208,8 @@ absl::Status GrpcServer::Start() {
   factories.push_back(std::make_unique<RpcInterceptorFactory>(metrics_, logger_));
   builder.experimental().SetInterceptorCreators(std::move(factories));
 
-  if (!config.metrics_listen.empty()) RETURN_IF_ERROR(metrics_->StartExposer(config.metrics_listen));
+  if (!config.metrics_listen.empty())
+    RETURN_IF_ERROR(metrics_->StartExposer(config.metrics_listen));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();

@@ -26,18 +26,17 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "lib/common/sync.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
-#include "grpcpp/server.h"
 #include "grpcpp/impl/service_type.h"
+#include "grpcpp/server.h"
 #include "lib/common/status_macros.h"
+#include "lib/common/sync.h"
 #include "lib/server/config.h"
 #include "lib/server/logging.h"
 #include "lib/server/metrics.h"

@@ -10,15 +10,15 @@
 #include <thread>
 
 #include "absl/cleanup/cleanup.h"
-#include "lib/common/sync.h"
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/support/method_handler.h"
 #include "grpcpp/support/sync_stream.h"
+#include "gtest/gtest.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::server {
 namespace {
@@ -149,8 +149,8 @@ struct CallResult {
 
 CallResult Call(int port, const std::string& method, const std::string& request,
                 const std::string& request_id = "") {
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -287,7 +287,8 @@ TEST_F(GrpcServerTest, RpcsBeyondTheConcurrencyLimitAreShedWithResourceExhausted
 
   auto first = std::async(std::launch::async, [&] { return Call(port, kBlock, "a"); });
   auto second = std::async(std::launch::async, [&] { return Call(port, kBlock, "b"); });
-  for (int i = 0; i < 500 && service.entered_.load() < 2; ++i) absl::SleepFor(absl::Milliseconds(10));
+  for (int i = 0; i < 500 && service.entered_.load() < 2; ++i)
+    absl::SleepFor(absl::Milliseconds(10));
   ASSERT_EQ(service.entered_.load(), 2);
 
   CallResult shed = Call(port, kBlock, "c");
@@ -312,7 +313,8 @@ TEST_F(GrpcServerTest, StopLetsAnInFlightRpcFinishThenRefusesNewOnes) {
   ASSERT_TRUE(server.Start().ok());
   int port = server.port();
   auto in_flight = std::async(std::launch::async, [&] { return Call(port, kBlock, "a"); });
-  for (int i = 0; i < 500 && service.entered_.load() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
+  for (int i = 0; i < 500 && service.entered_.load() < 1; ++i)
+    absl::SleepFor(absl::Milliseconds(10));
   // The RPC finishes only once Stop() has begun (its stop notice fired), so Stop must wait for it.
   const chainkms::Notification* stopping = server.serving().stopping;
   std::thread releaser([&] {

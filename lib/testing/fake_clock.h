@@ -4,8 +4,8 @@
 //   clock.Advance(absl::Minutes(5));
 #pragma once
 
-#include "lib/common/sync.h"
 #include "lib/common/clock.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::testutil {
 

@@ -75,14 +75,14 @@ absl::StatusOr<std::string> FakeTransport::Post(std::string_view body) {
   if (scripted) return scripted(request);
   auto answer = [&](const json& call) -> json {
     const json id = IdOf(call);
-    const std::string method = call.is_object() && call.contains("method") &&
-                                       call["method"].is_string()
-                                   ? call["method"].get<std::string>()
-                                   : "";
+    const std::string method =
+        call.is_object() && call.contains("method") && call["method"].is_string()
+            ? call["method"].get<std::string>()
+            : "";
     auto it = handlers.find(method);
     if (it == handlers.end()) {
-      return json::parse(JsonRpcError(id, -32601, absl::StrCat("the method ", method,
-                                                               " does not exist/is not available")));
+      return json::parse(JsonRpcError(
+          id, -32601, absl::StrCat("the method ", method, " does not exist/is not available")));
     }
     absl::StatusOr<json> r = it->second(call.value("params", json::array()));
     if (r.ok()) return json::parse(JsonRpcResult(id, *r));

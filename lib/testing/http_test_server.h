@@ -18,9 +18,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "lib/common/sync.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::testutil {
 
@@ -30,8 +29,8 @@ class HttpTestServer {
     int status = 200;
     std::string body{};
     std::vector<std::pair<std::string, std::string>> headers{};  // Content-Length is added
-    absl::Duration delay = absl::ZeroDuration();                // before answering
-    bool close_connection = false;                              // "Connection: close"
+    absl::Duration delay = absl::ZeroDuration();                 // before answering
+    bool close_connection = false;                               // "Connection: close"
   };
   using Handler = std::function<Response(const std::string& body)>;
 

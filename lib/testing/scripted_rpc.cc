@@ -21,15 +21,15 @@ void ScriptMulticallNode(ScriptedRpc& rpc, uint64_t head, SubCallAnswer answer, 
   rpc.On("eth_chainId", [chain_id](const json&) -> absl::StatusOr<json> {
     return json(U256(chain_id).ToHexQuantity());
   });
-  rpc.On("eth_blockNumber", [head](const json&) -> absl::StatusOr<json> {
-    return json(U256(head).ToHexQuantity());
-  });
+  rpc.On("eth_blockNumber",
+         [head](const json&) -> absl::StatusOr<json> { return json(U256(head).ToHexQuantity()); });
   rpc.On("eth_getBlockByNumber", [head, block_of](const json& p) -> absl::StatusOr<json> {
     std::optional<uint64_t> n = block_of(p[0]);
     if (*n > head) return json(nullptr);
     Hash32 h;
     h.bytes.fill(static_cast<uint8_t>(*n));
-    return json{{"number", U256(*n).ToHexQuantity()}, {"hash", Hex0x(h.view())}, {"baseFeePerGas", "0x7"}};
+    return json{
+        {"number", U256(*n).ToHexQuantity()}, {"hash", Hex0x(h.view())}, {"baseFeePerGas", "0x7"}};
   });
   rpc.On("eth_getStorageAt", [](const json&) -> absl::StatusOr<json> {
     return json("0x0000000000000000000000000000000000000000000000000000000000000000");
@@ -47,8 +47,8 @@ void ScriptMulticallNode(ScriptedRpc& rpc, uint64_t head, SubCallAnswer answer, 
     for (const AbiValue& c : (*calls)[0].items) {
       const Bytes& cd = c.items[2].bytes;
       if (cd == GetBlockNumberCalldata()) {
-        results.push_back(AbiValue::Tuple({AbiValue::Bool(true),
-                                           AbiValue::Bytes(U256(block).ToBigEndian().view())}));
+        results.push_back(AbiValue::Tuple(
+            {AbiValue::Bool(true), AbiValue::Bytes(U256(block).ToBigEndian().view())}));
         continue;
       }
       auto [ok, ret] = answer(c.items[0].address, cd);

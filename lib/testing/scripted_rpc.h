@@ -16,8 +16,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "lib/common/sync.h"
 #include "lib/common/bytes.h"
+#include "lib/common/sync.h"
 #include "lib/jsonrpc/errors.h"
 #include "lib/jsonrpc/rpc_caller.h"
 #include "nlohmann/json.hpp"
@@ -105,7 +105,8 @@ inline absl::Status RpcErrorStatus(int64_t code, const std::string& message,
 // the call's block, `head` for "latest"; every other sub-call through `answer(target,
 // calldata)` → (success, return data)), eth_getBlockByNumber, eth_blockNumber, eth_chainId and
 // eth_getStorageAt (zero). A pinned block beyond `head` answers like geth: "header not found".
-using SubCallAnswer = std::function<std::pair<bool, Bytes>(const Address& target, const Bytes& calldata)>;
+using SubCallAnswer =
+    std::function<std::pair<bool, Bytes>(const Address& target, const Bytes& calldata)>;
 void ScriptMulticallNode(ScriptedRpc& rpc, uint64_t head, SubCallAnswer answer,
                          uint64_t chain_id = 31337);
 

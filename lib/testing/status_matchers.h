@@ -23,9 +23,9 @@
 // ASSERT_OK(status) and ASSERT_OK_AND_ASSIGN(lhs, status_or) for tests (gtest has neither).
 #define CHAINKMS_TEST_CAT_INNER(a, b) a##b
 #define CHAINKMS_TEST_CAT(a, b) CHAINKMS_TEST_CAT_INNER(a, b)
-#define ASSERT_OK(expr)                                                                   \
-  do {                                                                                    \
-    const absl::Status CHAINKMS_TEST_CAT(ck_s_, __LINE__) = (expr);                       \
+#define ASSERT_OK(expr)                                                                         \
+  do {                                                                                          \
+    const absl::Status CHAINKMS_TEST_CAT(ck_s_, __LINE__) = (expr);                             \
     ASSERT_TRUE(CHAINKMS_TEST_CAT(ck_s_, __LINE__).ok()) << CHAINKMS_TEST_CAT(ck_s_, __LINE__); \
   } while (0)
 #define CHAINKMS_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, expr) \
@@ -103,7 +103,8 @@ MATCHER_P2(HasMetadata, key, value, "") {
   StatusView v = ViewOf(arg);
   *result_listener << Describe(v);
   auto it = v.metadata.find(key);
-  return it != v.metadata.end() && ::testing::ExplainMatchResult(value, it->second, result_listener);
+  return it != v.metadata.end() &&
+         ::testing::ExplainMatchResult(value, it->second, result_listener);
 }
 
 }  // namespace chainkms::testutil

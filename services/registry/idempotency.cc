@@ -14,7 +14,8 @@ absl::StatusOr<IdempotencyCache::Claim> IdempotencyCache::Begin(const std::strin
   for (absl::Duration waited; true; waited += kSlice) {
     auto it = entries_.find(key);
     if (it == entries_.end()) {
-      entries_[key] = Entry{.fingerprint = fingerprint, .tx_hash = std::nullopt, .created = clock_.Now()};
+      entries_[key] =
+          Entry{.fingerprint = fingerprint, .tx_hash = std::nullopt, .created = clock_.Now()};
       return Claim{};
     }
     if (it->second.fingerprint != fingerprint) {
@@ -64,7 +65,8 @@ void IdempotencyCache::EvictLocked() {
   while (entries_.size() >= options_.max_entries) {
     auto oldest = entries_.end();
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-      if (it->second.tx_hash && (oldest == entries_.end() || it->second.created < oldest->second.created)) {
+      if (it->second.tx_hash &&
+          (oldest == entries_.end() || it->second.created < oldest->second.created)) {
         oldest = it;
       }
     }

@@ -18,10 +18,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/common/bytes.h"
 #include "lib/common/clock.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::registry {
 

@@ -11,7 +11,8 @@ class RegistryAdminTest : public RegistryServiceTest {};
 TEST_F(RegistryAdminTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollowsThem) {
   ASSERT_OK_AND_ASSIGN(json snap, anvil_->Rpc("evm_snapshot", json::array()));
   absl::Cleanup revert = [snap] { (void)anvil_->Rpc("evm_revert", json::array({snap})); };
-  const std::string image = H("kms-admin-image"), mr = H("kms-admin-mr"), device = H("kms-admin-dev");
+  const std::string image = H("kms-admin-image"), mr = H("kms-admin-mr"),
+                    device = H("kms-admin-dev");
   pb::IsKmsAllowedRequest allowed;
   allowed.set_chain_id(kChainId);
   pb::AppBootInfo* b = allowed.mutable_boot_info();
@@ -105,7 +106,8 @@ TEST_F(RegistryAdminTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollow
   EXPECT_THAT(shown.kms_aggregated_mr_allowed(), ::testing::ElementsAre(false));
   EXPECT_THAT(shown.kms_device_id_allowed(), ::testing::ElementsAre(false));
 
-  const FixedBytes<33> k256 = Secp256k1PrivateKey::FromBytes(*HexDecode(kKey3))->PublicKey().Compressed();
+  const FixedBytes<33> k256 =
+      Secp256k1PrivateKey::FromBytes(*HexDecode(kKey3))->PublicKey().Compressed();
   {
     pb::SetKmsInfoRequest req;
     req.set_chain_id(kChainId);
@@ -299,15 +301,16 @@ TEST_F(RegistryAdminTest, PrepareTransactionReturnsTimelockCalldataAndASafeBatch
 
   const Address app_addr = *Address::TryFrom(AsBytes(app));
   const Hash32 hash32 = *Hash32::TryFrom(AsBytes(hash));
-  const std::vector<PreparedCall> calls = {
-      {.to = app_addr, .data = dstack_app::AddComposeHash(hash32),
-       .function_signature = "addComposeHash(bytes32)"}};
-  auto want = BuildTimelockCalls(calls, {.timelock = *Address::TryFrom(AsBytes(timelock)),
-                                         .delay_seconds = 3600});
+  const std::vector<PreparedCall> calls = {{.to = app_addr,
+                                            .data = dstack_app::AddComposeHash(hash32),
+                                            .function_signature = "addComposeHash(bytes32)"}};
+  auto want = BuildTimelockCalls(
+      calls, {.timelock = *Address::TryFrom(AsBytes(timelock)), .delay_seconds = 3600});
   ASSERT_TRUE(want.ok()) << want.status();
   const pb::TimelockCalls& got = prepared.timelock();
   EXPECT_EQ(got.timelock(), timelock);
-  EXPECT_EQ(got.schedule_data(), std::string(want->schedule_data.begin(), want->schedule_data.end()));
+  EXPECT_EQ(got.schedule_data(),
+            std::string(want->schedule_data.begin(), want->schedule_data.end()));
   EXPECT_EQ(got.execute_data(), std::string(want->execute_data.begin(), want->execute_data.end()));
   EXPECT_EQ(got.operation_id(), std::string(want->operation_id.begin(), want->operation_id.end()));
 

@@ -25,14 +25,16 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "lib/chain/chain_set.h"
+#include "lib/chain/signer_set.h"
 #include "lib/chain/tx_manager.h"
 #include "lib/common/clock.h"
 #include "lib/common/hex.h"
+#include "lib/common/u256.h"
 #include "lib/crypto/keccak.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/eth/address.h"
 #include "lib/eth/transaction.h"
-#include "lib/common/u256.h"
 #include "lib/jsonrpc/client.h"
 #include "lib/jsonrpc/curl_transport.h"
 #include "lib/server/server.h"
@@ -40,8 +42,6 @@
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
 #include "lib/testing/status_matchers.h"
-#include "lib/chain/chain_set.h"
-#include "lib/chain/signer_set.h"
 #include "services/registry/prepare.h"
 
 namespace chainkms::registry {
@@ -56,10 +56,13 @@ using json = nlohmann::json;
 
 constexpr uint64_t kChainId = 31337;
 // anvil's well-known accounts 0 (deployer, owner) and 1 (another key the server holds).
-[[maybe_unused]] constexpr char kKey0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-[[maybe_unused]] constexpr char kKey1[] = "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+[[maybe_unused]] constexpr char kKey0[] =
+    "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+[[maybe_unused]] constexpr char kKey1[] =
+    "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 // anvil account 3: a key the server does not hold (a caller signing for itself).
-[[maybe_unused]] constexpr char kKey3[] = "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+[[maybe_unused]] constexpr char kKey3[] =
+    "7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 // anvil account 2: unlocked in anvil, not loaded in the server.
 [[maybe_unused]] constexpr char kAccount2[] = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 
@@ -67,9 +70,13 @@ constexpr uint64_t kChainId = 31337;
   Bytes k = *HexDecode(hex);
   return std::make_shared<LocalKeySigner>(*Secp256k1PrivateKey::FromBytes(k));
 }
-std::string Raw(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+std::string Raw(ByteView b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
 template <size_t N>
-std::string Raw(const FixedBytes<N>& b) { return Raw(ByteView(b.bytes)); }
+std::string Raw(const FixedBytes<N>& b) {
+  return Raw(ByteView(b.bytes));
+}
 [[maybe_unused]] std::string H(std::string_view label) { return Raw(Keccak256(AsBytes(label))); }
 
 size_t AppendToString(char* data, size_t size, size_t n, void* out) {
@@ -90,7 +97,9 @@ size_t AppendToString(char* data, size_t size, size_t n, void* out) {
   return body;
 }
 
-[[maybe_unused]] std::string ReasonOf(const grpc::Status& s) { return server::ReasonOf(s).value_or("<none>"); }
+[[maybe_unused]] std::string ReasonOf(const grpc::Status& s) {
+  return server::ReasonOf(s).value_or("<none>");
+}
 
 class RegistryServiceTest : public ::testing::Test {
  protected:
@@ -113,20 +122,22 @@ class RegistryServiceTest : public ::testing::Test {
     net_ = new testutil::Devnet(*net);
 
     server_ = new server::GrpcServer({.config = server::TestServerConfig()});
-    auto chain = ConnectChain({.chain_id = kChainId, .rpc_urls = {anvil_->url()}, .kms = net_->kms},
-                              {.tx_poll_interval = absl::Milliseconds(50),
-                               .metrics = &server_->metrics()},
-                              SystemClock::Get());
+    auto chain =
+        ConnectChain({.chain_id = kChainId, .rpc_urls = {anvil_->url()}, .kms = net_->kms},
+                     {.tx_poll_interval = absl::Milliseconds(50), .metrics = &server_->metrics()},
+                     SystemClock::Get());
     if (!chain.ok()) {
       *error_ = absl::StrCat("connect: ", chain.status().ToString());
       return;
     }
     auto signers = std::make_shared<SignerSet>();
-    if (absl::Status s = signers->Add(*Secp256k1PrivateKey::FromBytes(*HexDecode(kKey0))); !s.ok()) {
+    if (absl::Status s = signers->Add(*Secp256k1PrivateKey::FromBytes(*HexDecode(kKey0)));
+        !s.ok()) {
       *error_ = s.ToString();
       return;
     }
-    if (absl::Status s = signers->Add(*Secp256k1PrivateKey::FromBytes(*HexDecode(kKey1))); !s.ok()) {
+    if (absl::Status s = signers->Add(*Secp256k1PrivateKey::FromBytes(*HexDecode(kKey1)));
+        !s.ok()) {
       *error_ = s.ToString();
       return;
     }
@@ -134,9 +145,9 @@ class RegistryServiceTest : public ::testing::Test {
     other_ = new Address(SignerFor(kKey1)->address());
     ChainSet chains;
     chains.Add(std::move(*chain));
-    service_ = new RegistryService(std::move(chains), signers, server_->serving(),
-                                   SystemClock::Get(),
-                                   {.watch_poll_interval = absl::Milliseconds(100)});
+    service_ =
+        new RegistryService(std::move(chains), signers, server_->serving(), SystemClock::Get(),
+                            {.watch_poll_interval = absl::Milliseconds(100)});
     server_->AddService(service_);
     if (absl::Status s = server_->Start(); !s.ok()) {
       *error_ = s.ToString();
@@ -257,13 +268,12 @@ class RegistryServiceTest : public ::testing::Test {
   static inline Address* other_ = nullptr;
 };
 
-#define EXPECT_RPC_OK(call)                                  \
-  do {                                                       \
-    grpc::ClientContext ctx_;                                \
-    grpc::Status s_ = (call);                                \
+#define EXPECT_RPC_OK(call)                                      \
+  do {                                                           \
+    grpc::ClientContext ctx_;                                    \
+    grpc::Status s_ = (call);                                    \
     EXPECT_TRUE(s_.ok()) << #call << ": " << s_.error_message(); \
   } while (0)
-
 
 }  // namespace
 }  // namespace chainkms::registry

@@ -34,7 +34,9 @@ constexpr uint64_t kChainId = 31337;
 constexpr uint64_t kHead = 0x40;
 constexpr char kKey0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-std::string Raw(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+std::string Raw(ByteView b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
 Bytes Word(bool b) {
   Bytes w(32, 0);
   w[31] = b ? 1 : 0;
@@ -55,9 +57,8 @@ class ScriptedRegistry {
   ScriptedRegistry() : server_({.config = NoMetricsConfig()}) {
     auto owned = std::make_unique<ScriptedRpc>();
     rpc_ = owned.get();
-    testutil::ScriptMulticallNode(*rpc_, kHead, [this](const Address&, const Bytes& cd) {
-      return Answer(cd);
-    });
+    testutil::ScriptMulticallNode(*rpc_, kHead,
+                                  [this](const Address&, const Bytes& cd) { return Answer(cd); });
     auto signers = std::make_shared<SignerSet>();
     Secp256k1PrivateKey key = *Secp256k1PrivateKey::FromBytes(*HexDecode(kKey0));
     owner_ = key.ToAddress();
@@ -68,8 +69,8 @@ class ScriptedRegistry {
                                                  SystemClock::Get());
     server_.AddService(service_.get());
     start_ = server_.Start();
-    stub_ = pb::Registry::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_.port()), grpc::InsecureChannelCredentials()));
+    stub_ = pb::Registry::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(server_.port()),
+                                                      grpc::InsecureChannelCredentials()));
   }
   ~ScriptedRegistry() { server_.Stop(); }
 
@@ -258,7 +259,8 @@ TEST_F(RegistryHandlersTest, AnUnknownChainAndAnUnknownSignerCarryTheirMetadata)
   s = Call(&pb::Registry::Stub::AddComposeHash, write, &write_resp);
   EXPECT_THAT(s, StatusIs(grpc::StatusCode::INVALID_ARGUMENT));
   EXPECT_THAT(s, HasReason("UNKNOWN_SIGNER"));
-  EXPECT_THAT(s, HasMetadata("from", ToChecksumAddress(Address(std::array<uint8_t, 20>{
+  EXPECT_THAT(
+      s, HasMetadata("from", ToChecksumAddress(Address(std::array<uint8_t, 20>{
                                  0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
                                  0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b}))));
   EXPECT_EQ(r_.rpc().Requests(), 0);
@@ -286,7 +288,8 @@ TEST_F(RegistryHandlersTest, OversizedInputNeverReachesTheChain) {
     *req.mutable_boot_info() = BootInfo();
     for (int i = 0; i < 100000; ++i) req.mutable_boot_info()->add_advisory_ids("INTEL-SA-00001");
     pb::IsKmsAllowedResponse resp;
-    cases.push_back({"boot_info.advisory_ids", Call(&pb::Registry::Stub::IsKmsAllowed, req, &resp)});
+    cases.push_back(
+        {"boot_info.advisory_ids", Call(&pb::Registry::Stub::IsKmsAllowed, req, &resp)});
   }
   {
     pb::IsKmsAllowedRequest req;
@@ -294,7 +297,8 @@ TEST_F(RegistryHandlersTest, OversizedInputNeverReachesTheChain) {
     *req.mutable_boot_info() = BootInfo();
     req.mutable_boot_info()->add_advisory_ids(std::string(65, 'A'));
     pb::IsKmsAllowedResponse resp;
-    cases.push_back({"boot_info.advisory_ids[0]", Call(&pb::Registry::Stub::IsKmsAllowed, req, &resp)});
+    cases.push_back(
+        {"boot_info.advisory_ids[0]", Call(&pb::Registry::Stub::IsKmsAllowed, req, &resp)});
   }
   {
     pb::SetGatewayAppIdRequest req;
@@ -340,7 +344,8 @@ TEST_F(RegistryHandlersTest, OversizedInputNeverReachesTheChain) {
     a->mutable_add_compose_hash()->set_app_id(std::string(20, '\x0a'));
     a->mutable_add_compose_hash()->set_compose_hash(std::string(32, '\x01'));
     pb::PrepareTransactionResponse resp;
-    cases.push_back({"timelock.delay_seconds", Call(&pb::Registry::Stub::PrepareTransaction, req, &resp)});
+    cases.push_back(
+        {"timelock.delay_seconds", Call(&pb::Registry::Stub::PrepareTransaction, req, &resp)});
   }
   {
     pb::AddComposeHashRequest req;
@@ -350,7 +355,8 @@ TEST_F(RegistryHandlersTest, OversizedInputNeverReachesTheChain) {
     req.set_compose_hash(std::string(32, '\x01'));
     req.mutable_options()->set_idempotency_key(std::string(129, 'k'));
     pb::AddComposeHashResponse resp;
-    cases.push_back({"options.idempotency_key", Call(&pb::Registry::Stub::AddComposeHash, req, &resp)});
+    cases.push_back(
+        {"options.idempotency_key", Call(&pb::Registry::Stub::AddComposeHash, req, &resp)});
   }
   for (const Case& c : cases) {
     EXPECT_THAT(c.status, StatusIs(grpc::StatusCode::INVALID_ARGUMENT)) << c.field;

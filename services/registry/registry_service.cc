@@ -57,9 +57,9 @@ absl::Status RegistryService::ExplainBlockError(Chain& chain, uint64_t block_num
   if (status.ok() || block_number == 0 || ReasonOf(status).has_value()) return status;
   absl::StatusOr<uint64_t> head = chain.reader->BlockNumber();
   if (head.ok() && *head < block_number) {
-    return WithReason(absl::InvalidArgumentError(absl::StrCat(
-                          "block_number: block ", block_number, " is beyond the head of chain ",
-                          chain.chain_id, " (", *head, ")")),
+    return WithReason(absl::InvalidArgumentError(absl::StrCat("block_number: block ", block_number,
+                                                              " is beyond the head of chain ",
+                                                              chain.chain_id, " (", *head, ")")),
                       Reason::kInvalidField,
                       {{"field", "block_number"}, {"detail", absl::StrCat("head is ", *head)}});
   }
@@ -68,11 +68,12 @@ absl::Status RegistryService::ExplainBlockError(Chain& chain, uint64_t block_num
 
 absl::StatusOr<Address> RegistryService::ReadOwner(Chain& chain, const Address& contract,
                                                    bool pending) {
-  ASSIGN_OR_RETURN(Bytes ret, eth_rpc::Call(*chain.rpc,
-                                            CallRequest{.to = contract,
-                                                        .data = pending ? ownable::PendingOwner()
-                                                                        : ownable::Owner()},
-                                            BlockTag::Latest()));
+  ASSIGN_OR_RETURN(
+      Bytes ret,
+      eth_rpc::Call(
+          *chain.rpc,
+          CallRequest{.to = contract, .data = pending ? ownable::PendingOwner() : ownable::Owner()},
+          BlockTag::Latest()));
   return DecodeAddressResult(ret);
 }
 
@@ -100,16 +101,17 @@ absl::Status RegistryService::FillTxStatus(Chain& chain, const Hash32& hash, uin
     if (!receipt.has_value()) {
       ASSIGN_OR_RETURN(bool known, eth_rpc::TransactionKnown(*chain.rpc, hash));
       if (!known) {
-        return WithReason(absl::NotFoundError(absl::StrCat("tx_hash: transaction ", Hex0x(hash.view()),
-                                                           " is unknown to chain ", chain.chain_id,
-                                                           " and to this server")),
+        return WithReason(absl::NotFoundError(absl::StrCat(
+                              "tx_hash: transaction ", Hex0x(hash.view()), " is unknown to chain ",
+                              chain.chain_id, " and to this server")),
                           Reason::kTransactionNotFound, {{"tx_hash", Hex0x(hash.view())}});
       }
       out->set_state(pb::TRANSACTION_STATE_PENDING);
       return absl::OkStatus();
     }
     out->set_from(Raw(receipt->from));
-    out->set_state(receipt->success ? pb::TRANSACTION_STATE_CONFIRMED : pb::TRANSACTION_STATE_FAILED);
+    out->set_state(receipt->success ? pb::TRANSACTION_STATE_CONFIRMED
+                                    : pb::TRANSACTION_STATE_FAILED);
     if (!receipt->success) out->set_failure_reason("reverted on chain");
   }
   if (receipt.has_value()) {
@@ -126,35 +128,40 @@ absl::Status RegistryService::FillTxStatus(Chain& chain, const Hash32& hash, uin
     out->set_confirmations(head >= receipt->block_number ? head - receipt->block_number + 1 : 0);
   }
   switch (out->state()) {
-    case pb::TRANSACTION_STATE_CONFIRMED: out->set_final(out->confirmations() >= confirmations); break;
+    case pb::TRANSACTION_STATE_CONFIRMED:
+      out->set_final(out->confirmations() >= confirmations);
+      break;
     case pb::TRANSACTION_STATE_FAILED:
     case pb::TRANSACTION_STATE_REPLACED:
-    case pb::TRANSACTION_STATE_DROPPED: out->set_final(true); break;
-    default: break;
+    case pb::TRANSACTION_STATE_DROPPED:
+      out->set_final(true);
+      break;
+    default:
+      break;
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<RegistryService::WriteResult> RegistryService::SendOnce(Chain& chain,
-                                                                      const WriteCall& call,
-                                                                      std::shared_ptr<Signer> signer) {
+absl::StatusOr<RegistryService::WriteResult> RegistryService::SendOnce(
+    Chain& chain, const WriteCall& call, std::shared_ptr<Signer> signer) {
   const Address from = signer->address();
   if (call.check != OwnerCheck::kNone) {
     const bool pending = call.check == OwnerCheck::kPendingOwner;
     ASSIGN_OR_RETURN(Address owner, ReadOwner(chain, call.owned_contract, pending));
     if (owner != from) {
       return WithReason(
-          absl::FailedPreconditionError(absl::StrCat(
-              pending ? "the pending owner of " : "the owner of ",
-              ToChecksumAddress(call.owned_contract), " is ", ToChecksumAddress(owner), ", not ",
-              ToChecksumAddress(from), "; nothing was sent")),
+          absl::FailedPreconditionError(
+              absl::StrCat(pending ? "the pending owner of " : "the owner of ",
+                           ToChecksumAddress(call.owned_contract), " is ", ToChecksumAddress(owner),
+                           ", not ", ToChecksumAddress(from), "; nothing was sent")),
           Reason::kNotOwner,
           {{"contract", ToChecksumAddress(call.owned_contract)},
            {"owner", ToChecksumAddress(owner)},
            {"from", ToChecksumAddress(from)}});
     }
   }
-  ASSIGN_OR_RETURN(SentTx sent, chain.txm->Send({.signer = signer, .to = call.to, .data = call.data}));
+  ASSIGN_OR_RETURN(SentTx sent,
+                   chain.txm->Send({.signer = signer, .to = call.to, .data = call.data}));
   return WriteResult{.hash = sent.hash, .receipt = std::nullopt};
 }
 

@@ -5,7 +5,8 @@
 namespace chainkms::registry {
 namespace {
 TEST_F(RegistryServiceTest, TheFullPolicyLifecycleRunsThroughGrpc) {
-  const std::string c1 = H("compose-1"), c2 = H("compose-2"), d1 = H("device-1"), d2 = H("device-2");
+  const std::string c1 = H("compose-1"), c2 = H("compose-2"), d1 = H("device-1"),
+                    d2 = H("device-2");
   pb::TransactionStatus deploy_tx;
   const std::string app = DeployApp(c1, d1, &deploy_tx);
   ASSERT_EQ(app.size(), 20u);
@@ -209,8 +210,7 @@ TEST_F(RegistryServiceTest, AnUnknownChainIsRejected) {
 }
 
 TEST_F(RegistryServiceTest, AWriteFromAnAddressWithoutKeyIsAnUnknownSigner) {
-  auto req = AppWrite<pb::AddComposeHashRequest>(std::string(20, '\x01'),
-                                                 *ParseAddress(kAccount2));
+  auto req = AppWrite<pb::AddComposeHashRequest>(std::string(20, '\x01'), *ParseAddress(kAccount2));
   req.set_compose_hash(H("x"));
   pb::AddComposeHashResponse resp;
   grpc::ClientContext ctx;
@@ -244,9 +244,10 @@ TEST_F(RegistryServiceTest, AnAddressWithoutCodeIsAppNotFound) {
   grpc::Status s = stub_->CheckPrerequisites(&ctx, req, &resp);
   EXPECT_THAT(s, StatusIs(grpc::StatusCode::NOT_FOUND));
   EXPECT_THAT(s, HasReason("APP_NOT_FOUND"));
-  EXPECT_THAT(s, HasMetadata("app_id", ToChecksumAddress(Address(std::array<uint8_t, 20>{
-                                  0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
-                                  0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42}))));
+  EXPECT_THAT(
+      s, HasMetadata("app_id", ToChecksumAddress(Address(std::array<uint8_t, 20>{
+                                   0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42,
+                                   0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42, 0x42}))));
 }
 
 TEST_F(RegistryServiceTest, WatchPolicyEventsStreamsEachChangeUntilCancelled) {

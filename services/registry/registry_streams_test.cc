@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "chainkms/v1/registry.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -23,6 +22,7 @@
 #include "lib/chain/tx_manager.h"
 #include "lib/common/clock.h"
 #include "lib/common/hex.h"
+#include "lib/common/sync.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/jsonrpc/client.h"
 #include "lib/jsonrpc/curl_transport.h"

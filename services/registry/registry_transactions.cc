@@ -40,7 +40,8 @@ grpc::Status RegistryService::PrepareTransaction(Ctx*, const pb::PrepareTransact
   return Unary([&] { return DoPrepare(*req, resp); });
 }
 
-grpc::Status RegistryService::SubmitSignedTransaction(Ctx*, const pb::SubmitSignedTransactionRequest* req,
+grpc::Status RegistryService::SubmitSignedTransaction(Ctx*,
+                                                      const pb::SubmitSignedTransactionRequest* req,
                                                       pb::SubmitSignedTransactionResponse* resp) {
   return Unary([&] { return DoSubmit(*req, resp); });
 }
@@ -81,7 +82,8 @@ absl::Status RegistryService::DoVerify(const pb::VerifyComposeHashTransactionReq
   }
   RETURN_IF_ERROR(FillTxStatus(*chain, tx, want, resp->mutable_transaction()));
   if (!receipt->success) return fail(pb::VERIFICATION_FAILURE_REVERTED, "the transaction reverted");
-  const uint64_t depth = head.number >= receipt->block_number ? head.number - receipt->block_number + 1 : 0;
+  const uint64_t depth =
+      head.number >= receipt->block_number ? head.number - receipt->block_number + 1 : 0;
   if (depth < want) {
     return fail(pb::VERIFICATION_FAILURE_NOT_CONFIRMED,
                 absl::StrCat("the transaction is ", depth, " deep, ", want, " asked"));
@@ -89,8 +91,9 @@ absl::Status RegistryService::DoVerify(const pb::VerifyComposeHashTransactionReq
   std::vector<ContractEvent> events = receipt->EventsFrom(app);
   const bool targets_app = receipt->to.has_value() && *receipt->to == app;
   if (!targets_app && events.empty()) {
-    return fail(pb::VERIFICATION_FAILURE_WRONG_TARGET,
-                absl::StrCat("the transaction neither calls nor emits from ", ToChecksumAddress(app)));
+    return fail(
+        pb::VERIFICATION_FAILURE_WRONG_TARGET,
+        absl::StrCat("the transaction neither calls nor emits from ", ToChecksumAddress(app)));
   }
   for (const ContractEvent& e : events) {
     if (auto* added = std::get_if<ComposeHashAdded>(&e); added != nullptr && added->hash == hash) {
@@ -100,7 +103,8 @@ absl::Status RegistryService::DoVerify(const pb::VerifyComposeHashTransactionReq
     }
   }
   return fail(pb::VERIFICATION_FAILURE_HASH_MISMATCH,
-              absl::StrCat("no ComposeHashAdded(", Hex0x(hash.view()), ") from the app in the transaction"));
+              absl::StrCat("no ComposeHashAdded(", Hex0x(hash.view()),
+                           ") from the app in the transaction"));
 }
 
 absl::Status RegistryService::DoPrepare(const pb::PrepareTransactionRequest& req,
@@ -122,17 +126,21 @@ absl::Status RegistryService::DoPrepare(const pb::PrepareTransactionRequest& req
                                absl::StrCat("at most ", kMaxTimelockDelaySeconds, " (100 years)"));
     }
     ASSIGN_OR_RETURN(t.salt, OptionalHash(req.timelock().salt(), "timelock.salt"));
-    ASSIGN_OR_RETURN(t.predecessor, OptionalHash(req.timelock().predecessor(), "timelock.predecessor"));
+    ASSIGN_OR_RETURN(t.predecessor,
+                     OptionalHash(req.timelock().predecessor(), "timelock.predecessor"));
     timelock = t;
   }
-  if (req.actions_size() == 0) return InvalidFieldError("actions", "at least one action is required");
+  if (req.actions_size() == 0)
+    return InvalidFieldError("actions", "at least one action is required");
   if (static_cast<size_t>(req.actions_size()) > ChainReader::kMaxItems) {
-    return InvalidFieldError("actions", absl::StrCat("at most ", ChainReader::kMaxItems, " actions"));
+    return InvalidFieldError("actions",
+                             absl::StrCat("at most ", ChainReader::kMaxItems, " actions"));
   }
   ASSIGN_OR_RETURN(Chain * chain, chains_.Find(req.chain_id()));
   PrepareInput in{.chain_id = chain->chain_id};
   for (int i = 0; i < req.actions_size(); ++i) {
-    ASSIGN_OR_RETURN(PreparedCall call, ToCall(req.actions(i), absl::StrCat("actions[", i, "]"), chain->kms, from));
+    ASSIGN_OR_RETURN(PreparedCall call,
+                     ToCall(req.actions(i), absl::StrCat("actions[", i, "]"), chain->kms, from));
     in.calls.push_back(std::move(call));
   }
   // Suggestions for the direct sender (or the Safe, which executes the calls itself).
@@ -140,7 +148,8 @@ absl::Status RegistryService::DoPrepare(const pb::PrepareTransactionRequest& req
   ASSIGN_OR_RETURN(TxFees fees, chain->txm->SuggestFees());
   uint64_t nonce = 0;
   if (sender.has_value()) {
-    ASSIGN_OR_RETURN(nonce, eth_rpc::GetTransactionCount(*chain->rpc, *sender, BlockTag::Pending()));
+    ASSIGN_OR_RETURN(nonce,
+                     eth_rpc::GetTransactionCount(*chain->rpc, *sender, BlockTag::Pending()));
   } else {
     resp->add_warnings("no `from`: nonces are 0 and gas is not estimated");
   }
@@ -148,7 +157,8 @@ absl::Status RegistryService::DoPrepare(const pb::PrepareTransactionRequest& req
     TxSuggestion s{.nonce = nonce + i, .gas_limit = 0, .fees = fees};
     if (sender.has_value()) {
       absl::StatusOr<uint64_t> gas = eth_rpc::EstimateGas(
-          *chain->rpc, CallRequest{.from = *sender, .to = in.calls[i].to, .data = in.calls[i].data});
+          *chain->rpc,
+          CallRequest{.from = *sender, .to = in.calls[i].to, .data = in.calls[i].data});
       if (gas.ok()) {
         s.gas_limit = *gas + *gas / 5;
       } else if (absl::IsUnavailable(gas.status())) {
@@ -195,7 +205,8 @@ absl::Status RegistryService::DoPrepare(const pb::PrepareTransactionRequest& req
 
 absl::Status RegistryService::DoSubmit(const pb::SubmitSignedTransactionRequest& req,
                                        pb::SubmitSignedTransactionResponse* resp) {
-  if (req.signed_transaction().empty()) return InvalidFieldError("signed_transaction", "must not be empty");
+  if (req.signed_transaction().empty())
+    return InvalidFieldError("signed_transaction", "must not be empty");
   std::optional<Address> app;
   if (!req.app_id().empty()) {
     ASSIGN_OR_RETURN(app, ToAddress(req.app_id(), "app_id"));
@@ -208,9 +219,11 @@ absl::Status RegistryService::DoSubmit(const pb::SubmitSignedTransactionRequest&
   std::vector<FunctionSelector> all = app_selectors;
   all.insert(all.end(), kms_selectors.begin(), kms_selectors.end());
   const ByteView raw = AsBytes(req.signed_transaction());
-  ASSIGN_OR_RETURN(CheckedTransaction checked, CheckSubmittedTransaction(raw, chain->chain_id, targets, all));
+  ASSIGN_OR_RETURN(CheckedTransaction checked,
+                   CheckSubmittedTransaction(raw, chain->chain_id, targets, all));
   // The selector must belong to the contract it is sent to.
-  const std::vector<FunctionSelector>& own = checked.to == chain->kms ? kms_selectors : app_selectors;
+  const std::vector<FunctionSelector>& own =
+      checked.to == chain->kms ? kms_selectors : app_selectors;
   if (std::find(own.begin(), own.end(), checked.selector) == own.end()) {
     return WithReason(absl::InvalidArgumentError(absl::StrCat(
                           "signed_transaction: function ", Hex0x(checked.selector.view()),
@@ -229,7 +242,8 @@ absl::Status RegistryService::DoSubmit(const pb::SubmitSignedTransactionRequest&
   if (req.options().wait()) {
     absl::StatusOr<Receipt> r =
         chain->txm->WaitForReceipt(hash, confirmations, WaitTimeout(req.options()));
-    if (!r.ok() && !absl::IsDeadlineExceeded(r.status()) && !absl::IsAborted(r.status())) return r.status();
+    if (!r.ok() && !absl::IsDeadlineExceeded(r.status()) && !absl::IsAborted(r.status()))
+      return r.status();
   }
   pb::TransactionStatus* st = resp->mutable_transaction();
   RETURN_IF_ERROR(FillTxStatus(*chain, hash, confirmations, st));

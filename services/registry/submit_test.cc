@@ -102,13 +102,15 @@ TEST(CheckSubmittedTransactionTest, UpgradeIsInvalidArgumentFunctionNotAllowed) 
 TEST(CheckSubmittedTransactionTest, KmsFunctionOnAppIsInvalidArgumentFunctionNotAllowed) {
   const Bytes raw = Signed(Tx(31337, kApp, dstack_kms::RegisterApp(kApp)));
   const std::vector<Address> targets = {kApp};
-  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(), HasReason("FUNCTION_NOT_ALLOWED"));
+  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(),
+              HasReason("FUNCTION_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, EmptyCalldataIsInvalidArgumentFunctionNotAllowed) {
   const Bytes raw = Signed(Tx(31337, kApp, {}));
   const std::vector<Address> targets = {kApp};
-  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(), HasReason("FUNCTION_NOT_ALLOWED"));
+  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(),
+              HasReason("FUNCTION_NOT_ALLOWED"));
 }
 
 TEST(CheckSubmittedTransactionTest, NonZeroValueIsInvalidArgumentValueNotAllowed) {
@@ -134,12 +136,17 @@ TEST(CheckSubmittedTransactionTest, WrongChainIsInvalidArgumentChainIdMismatch) 
 }
 
 TEST(CheckSubmittedTransactionTest, PreEip155LegacyIsInvalidArgumentChainIdMismatch) {
-  Transaction tx{.type = TxType::kLegacy, .chain_id = std::nullopt, .nonce = 0,
-                 .gas_price = U256(1'000'000'000), .gas_limit = 100000, .to = kApp,
+  Transaction tx{.type = TxType::kLegacy,
+                 .chain_id = std::nullopt,
+                 .nonce = 0,
+                 .gas_price = U256(1'000'000'000),
+                 .gas_limit = 100000,
+                 .to = kApp,
                  .data = AddHash()};
   const Bytes raw = Signed(tx);
   const std::vector<Address> targets = {kApp};
-  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(), HasReason("CHAIN_ID_MISMATCH"));
+  EXPECT_THAT(CheckSubmittedTransaction(raw, 31337, targets, AppWriteSelectors()).status(),
+              HasReason("CHAIN_ID_MISMATCH"));
 }
 
 TEST(CheckSubmittedTransactionTest, MalformedBytesAreInvalidArgumentMalformedTransaction) {
@@ -153,7 +160,8 @@ TEST(CheckSubmittedTransactionTest, MalformedBytesAreInvalidArgumentMalformedTra
   }
   Bytes truncated = Signed(Tx(31337, kApp, AddHash()));
   truncated.pop_back();
-  EXPECT_THAT(CheckSubmittedTransaction(truncated, 31337, targets, AppWriteSelectors()).status(), HasReason("MALFORMED_TRANSACTION"));
+  EXPECT_THAT(CheckSubmittedTransaction(truncated, 31337, targets, AppWriteSelectors()).status(),
+              HasReason("MALFORMED_TRANSACTION"));
 }
 
 TEST(WriteSelectorsTest, AppAndKmsSetsHoldTheDesignSelectors) {
@@ -162,8 +170,8 @@ TEST(WriteSelectorsTest, AppAndKmsSetsHoldTheDesignSelectors) {
     return std::find(set.begin(), set.end(), s) != set.end();
   };
   const auto app = AppWriteSelectors();
-  for (std::string_view s : {"dfc77223", "67b3f22c", "2a819728", "1d266200", "7c4beeb8",
-                             "6e4c7422", "ec669036", "f2fde38b", "79ba5097"}) {
+  for (std::string_view s : {"dfc77223", "67b3f22c", "2a819728", "1d266200", "7c4beeb8", "6e4c7422",
+                             "ec669036", "f2fde38b", "79ba5097"}) {
     EXPECT_TRUE(has(app, s)) << s;
   }
   EXPECT_EQ(app.size(), 9u);

@@ -25,8 +25,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "lib/common/sync.h"
-#include "lib/common/sync.h"
 #include "absl/time/time.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/eth_rpc.h"
@@ -35,6 +33,7 @@
 #include "lib/common/bytes.h"
 #include "lib/common/clock.h"
 #include "lib/common/hex.h"
+#include "lib/common/sync.h"
 #include "lib/crypto/keccak.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/eth/address.h"
@@ -44,8 +43,8 @@
 #include "lib/testing/anvil.h"
 #include "lib/testing/counting_transport.h"
 #include "lib/testing/devnet.h"
-#include "lib/testing/status_matchers.h"
 #include "lib/testing/http_test_server.h"
+#include "lib/testing/status_matchers.h"
 
 namespace chainkms {
 
@@ -586,7 +585,8 @@ TEST_F(ChainIntegrationTest, EveryDecisionReadIsOneRoundTripAndNamesTheBlockItRe
   const Address app = deployed.first;
   ASSERT_OK_AND_ASSIGN(PinnedBlock head, reader_->LatestBlock());
   auto one_post = [&](std::string_view what) {
-    EXPECT_EQ(counting_->post_count(), 1) << what << ": " << ::testing::PrintToString(counting_->method_counts());
+    EXPECT_EQ(counting_->post_count(), 1)
+        << what << ": " << ::testing::PrintToString(counting_->method_counts());
     counting_->Reset();
   };
   counting_->Reset();
@@ -604,8 +604,10 @@ TEST_F(ChainIntegrationTest, EveryDecisionReadIsOneRoundTripAndNamesTheBlockItRe
   ASSERT_OK_AND_ASSIGN(KmsAllowlists lists, reader_->CheckKmsAllowlists(os, {}, {}));
   one_post("CheckKmsAllowlists");
   EXPECT_EQ(lists.os_image_allowed, (std::vector<bool>{true, false}));
-  AppBootInfo info{.app_id = app, .compose_hash = Keccak256(AsBytes("rt-hash")),
-                   .device_id = Keccak256(AsBytes("rt-device")), .os_image_hash = net_->os_image_hash,
+  AppBootInfo info{.app_id = app,
+                   .compose_hash = Keccak256(AsBytes("rt-hash")),
+                   .device_id = Keccak256(AsBytes("rt-device")),
+                   .os_image_hash = net_->os_image_hash,
                    .tcb_status = "UpToDate"};
   ASSERT_OK_AND_ASSIGN(AllowDecision d, reader_->IsAppAllowed(info));
   one_post("IsAppAllowed");
@@ -622,7 +624,8 @@ TEST_F(ChainIntegrationTest, EveryDecisionReadIsOneRoundTripAndNamesTheBlockItRe
 // and the next writes take the freed nonces — nothing queued behind a gap, no old write run later.
 // (An old transaction the node still holds behind the gap is overwritten by a no-op: unit test
 // AnOldTransactionQueuedBehindTheGapIsOverwrittenByANoOp.)
-TEST_F(ChainIntegrationTest, VanishedTransactionsAreDroppedAndTheLaneResyncsWithNothingQueuedBehindAGap) {
+TEST_F(ChainIntegrationTest,
+       VanishedTransactionsAreDroppedAndTheLaneResyncsWithNothingQueuedBehindAGap) {
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<Signer> signer, FundedSigner());
   const Address me = signer->address();
   const Address sink = *ParseAddress("0x000000000000000000000000000000000000dEaD");
@@ -895,8 +898,7 @@ TEST_F(ChainIntegrationTest,
 
 // The receipt disappears with its block and the transaction is not mined again: the waiter
 // reports the reorg (and times out waiting), and forgets the receipt of the vanished block.
-TEST_F(ChainIntegrationTest,
-       AReorgThatDropsTheTransactionIsReportedEvenIfItIsNeverMinedAgain) {
+TEST_F(ChainIntegrationTest, AReorgThatDropsTheTransactionIsReportedEvenIfItIsNeverMinedAgain) {
   ASSERT_OK_AND_ASSIGN(std::shared_ptr<Signer> sender, FundedSigner());
   ASSERT_OK(ManualMining());
   ASSERT_OK_AND_ASSIGN(json snap, anvil_->Rpc("evm_snapshot", json::array()));

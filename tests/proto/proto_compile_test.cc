@@ -118,9 +118,9 @@ TEST(ProtoCompile, ReasonEnumMirrorsErrorReasonValueForValue) {
 }
 
 TEST(ProtoCompile, ToGrpcStatusDetailsParseAsErrorInfoWithMetadata) {
-  absl::Status s = ::chainkms::WithReason(absl::FailedPreconditionError("not the owner"),
-                                          ::chainkms::Reason::kNotOwner,
-                                          {{"owner", "0x01"}, {"from", "0x02"}, {"contract", "0x03"}});
+  absl::Status s = ::chainkms::WithReason(
+      absl::FailedPreconditionError("not the owner"), ::chainkms::Reason::kNotOwner,
+      {{"owner", "0x01"}, {"from", "0x02"}, {"contract", "0x03"}});
   grpc::Status g = ::chainkms::server::ToGrpcStatus(s);
   Status status;
   ASSERT_TRUE(status.ParseFromString(g.error_details()));
