@@ -171,6 +171,67 @@ TEST(FailoverClientTest, NodeTroubleAnswerAsksTheNextWithoutMarking) {
   EXPECT_TRUE(rpc.Health()[0].healthy);
 }
 
+// The probe's endpoint answered `result: null` for an eth_call: a broken node, not an answer.
+TEST(FailoverClientTest, NullWhereAValueIsRequiredFailsOverToTheNextEndpoint) {
+  auto first = Node("fake://first");
+  first->PushResult(json(nullptr));
+  auto second = Node("fake://second");
+  second->PushResult(json("0x01"));
+  FakeClock clock;
+  FailoverClient rpc({first, second}, {}, clock);
+  absl::StatusOr<json> r = rpc.Call("eth_call", json::array());
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r, "0x01");
+  EXPECT_FALSE(rpc.Health()[0].healthy);
+  EXPECT_THAT(rpc.Health()[0].last_error, HasSubstr("null where a value is required"));
+}
+
+TEST(FailoverClientTest, NullIsAnAnswerForAReceiptNotMinedYet) {
+  auto first = Node("fake://first");
+  first->PushResult(json(nullptr));
+  auto second = Node("fake://second");
+  FakeClock clock;
+  FailoverClient rpc({first, second}, {}, clock);
+  absl::StatusOr<json> r = rpc.Call("eth_getTransactionReceipt", json::array({"0x00"}));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->is_null());
+  EXPECT_EQ(second->post_count(), 0u);
+  EXPECT_TRUE(NullIsAnAnswer("eth_getBlockByNumber"));
+  EXPECT_FALSE(NullIsAnAnswer("eth_blockNumber"));
+}
+
+// Counts what the client reports to /metrics.
+class RecordingChainMetrics final : public ChainMetrics {
+ public:
+  struct Row {
+    std::string method, endpoint, error_kind;
+  };
+  void RecordChainRpc(std::string_view method, std::string_view endpoint, absl::Duration,
+                      std::string_view error_kind) override {
+    rows.push_back({std::string(method), std::string(endpoint), std::string(error_kind)});
+  }
+  void RecordTransactionState(std::string_view) override {}
+  std::vector<Row> rows;
+};
+
+TEST(FailoverClientTest, EveryAttemptIsRecordedPerEndpointHostWithoutPathOrKey) {
+  auto first = Node("https://user:secret@rpc-a.example:8545/v3/APIKEY1234567890");
+  first->PushRaw(absl::UnavailableError("connection refused"));
+  auto second = Node("https://rpc-b.example/KEY");
+  second->PushResult(json("0x10"));
+  FakeClock clock;
+  RecordingChainMetrics metrics;
+  FailoverClient rpc({first, second}, {.metrics = &metrics}, clock);
+  ASSERT_TRUE(rpc.Call("eth_blockNumber", json::array()).ok());
+  ASSERT_EQ(metrics.rows.size(), 2u);
+  EXPECT_EQ(metrics.rows[0].method, "eth_blockNumber");
+  EXPECT_EQ(metrics.rows[0].endpoint, "rpc-a.example:8545");
+  EXPECT_EQ(metrics.rows[0].error_kind, "unavailable");
+  EXPECT_EQ(metrics.rows[1].endpoint, "rpc-b.example");
+  EXPECT_EQ(metrics.rows[1].error_kind, "");
+  EXPECT_EQ(EndpointLabel("http://127.0.0.1:8545"), "127.0.0.1:8545");
+}
+
 TEST(FailoverClientTest, SendIsNotResentAfterATimeoutButIsAfterARefusedConnection) {
   auto first = Node("fake://first");
   auto second = Node("fake://second");

@@ -376,6 +376,7 @@ TEST_F(RegistryServiceTest, GetTransactionReportsPendingConfirmedAndUnknownTrans
 // Every KMS administration write through gRPC, each checked by the read that shows it, and
 // IsKmsAllowed deciding from them. The chain is restored afterwards.
 TEST_F(RegistryServiceTest, MetricsCountRegistryMethods) {
+  DeployApp(H("metrics-c"), H("metrics-d"));  // a write, so transactions and sends are counted
   pb::GetKmsInfoRequest req;
   req.set_chain_id(kChainId);
   pb::GetKmsInfoResponse resp;
@@ -383,7 +384,12 @@ TEST_F(RegistryServiceTest, MetricsCountRegistryMethods) {
   const std::string text = Scrape(server_->metrics_port());
   EXPECT_THAT(text, HasSubstr("chainkms_rpc_requests_total{"));
   EXPECT_THAT(text, HasSubstr("Registry/GetKmsInfo"));
-  EXPECT_THAT(text, HasSubstr("chainkms_transactions_total"));
+  EXPECT_THAT(text, HasSubstr("chainkms_transactions_total{state=\"pending\"}"));
+  // lib/chain feeds the chain metrics: per endpoint, labelled by host:port only.
+  const std::string host = anvil_->url().substr(std::string("http://").size());
+  EXPECT_THAT(text, HasSubstr("chainkms_chain_rpc_latency_seconds_count{endpoint=\"" + host +
+                              "\",method=\"batch\"}"));
+  EXPECT_THAT(text, HasSubstr("endpoint=\"" + host + "\",method=\"eth_sendRawTransaction\""));
 }
 
 }  // namespace
