@@ -57,7 +57,11 @@ class BlockingService : public grpc::Service {
 
   grpc::Status Block(grpc::ServerContext* ctx, const grpc::ByteBuffer*, grpc::ByteBuffer* resp) {
     return Handle(limiter_, [&] {
-      last_request_id_ = RequestContext::FromServerContext(*ctx).request_id;
+      {
+        // Concurrent handlers write it (the shedding test runs two at once).
+        MutexLock l(&mu_);
+        last_request_id_ = RequestContext::FromServerContext(*ctx).request_id;
+      }
       entered_.fetch_add(1);
       release_.WaitForNotificationWithTimeout(absl::Seconds(10));
       *resp = ToBuffer("done");
@@ -68,7 +72,12 @@ class BlockingService : public grpc::Service {
   ConcurrencyLimiter* limiter_;
   std::atomic<int> entered_{0};
   chainkms::Notification release_;
-  std::string last_request_id_;
+  std::string last_request_id() {
+    MutexLock l(&mu_);
+    return last_request_id_;
+  }
+  Mutex mu_;
+  std::string last_request_id_ ABSL_GUARDED_BY(mu_);
 };
 
 // A test-only server-streaming method shaped like an idle event subscription: it sends "open",
@@ -272,7 +281,7 @@ TEST_F(GrpcServerTest, InvalidIncomingRequestIdIsReplacedAndHandlerSeesTheSameId
   CallResult r = Call(server.port(), kBlock, "x", "bad id with spaces");
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   EXPECT_EQ(r.request_id.size(), 16u);
-  EXPECT_EQ(service.last_request_id_, r.request_id);
+  EXPECT_EQ(service.last_request_id(), r.request_id);
   server.Stop();
 }
 
