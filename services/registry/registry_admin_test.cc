@@ -1,12 +1,32 @@
 // RegistryService end to end: KMS administration, app registration, idempotent retries,
 // caller-signed submissions and timelock/Safe preparation through gRPC over a real anvil.
+#include <functional>
+#include <type_traits>
+
 #include "services/registry/registry_fixture_test.h"
 
 namespace chainkms::registry {
 namespace {
 
 // Its own anvil and server (the fixture is per file), so these writes never meet the policy tests'.
-class RegistryAdminTest : public RegistryServiceTest {};
+class RegistryAdminTest : public RegistryServiceTest {
+ protected:
+  // A write signed by the KMS owner and awaited; `set` fills the request's own fields.
+  template <typename Req, typename Resp>
+  Resp KmsWrite(grpc::Status (pb::Registry::Stub::*method)(grpc::ClientContext*, const Req&, Resp*),
+                const std::type_identity_t<std::function<void(Req&)>>& set) {
+    Req req;
+    req.set_chain_id(kChainId);
+    req.set_from(Raw(*owner_));
+    *req.mutable_options() = Wait();
+    set(req);
+    Resp resp;
+    grpc::ClientContext ctx;
+    grpc::Status s = (stub_->*method)(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+};
 
 TEST_F(RegistryAdminTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollowsThem) {
   ASSERT_OK_AND_ASSIGN(json snap, anvil_->Rpc("evm_snapshot", json::array()));
@@ -29,37 +49,18 @@ TEST_F(RegistryAdminTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollow
   EXPECT_FALSE(verdict.is_allowed());
   EXPECT_EQ(verdict.reason(), "OS image is not allowed");
 
-  auto options = [] { return Wait(); };
   {
-    pb::AddOsImageHashRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_os_image_hash(image);
-    pb::AddOsImageHashResponse resp;
-    EXPECT_RPC_OK(stub_->AddOsImageHash(&ctx_, req, &resp));
+    pb::AddOsImageHashResponse resp =
+        KmsWrite(&pb::Registry::Stub::AddOsImageHash,
+                 [&](pb::AddOsImageHashRequest& r) { r.set_os_image_hash(image); });
     EXPECT_EQ(resp.transaction().state(), pb::TRANSACTION_STATE_CONFIRMED);
   }
-  {
-    pb::AddKmsAggregatedMrRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_mr_aggregated(mr);
-    pb::AddKmsAggregatedMrResponse resp;
-    EXPECT_RPC_OK(stub_->AddKmsAggregatedMr(&ctx_, req, &resp));
-  }
+  KmsWrite(&pb::Registry::Stub::AddKmsAggregatedMr,
+           [&](pb::AddKmsAggregatedMrRequest& r) { r.set_mr_aggregated(mr); });
   EXPECT_RPC_OK(stub_->IsKmsAllowed(&ctx_, allowed, &verdict));
   EXPECT_EQ(verdict.reason(), "KMS is not allowed to boot on this device");
-  {
-    pb::AddKmsDeviceRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_device_id(device);
-    pb::AddKmsDeviceResponse resp;
-    EXPECT_RPC_OK(stub_->AddKmsDevice(&ctx_, req, &resp));
-  }
+  KmsWrite(&pb::Registry::Stub::AddKmsDevice,
+           [&](pb::AddKmsDeviceRequest& r) { r.set_device_id(device); });
   EXPECT_RPC_OK(stub_->IsKmsAllowed(&ctx_, allowed, &verdict));
   EXPECT_TRUE(verdict.is_allowed()) << verdict.reason();
 
@@ -74,33 +75,12 @@ TEST_F(RegistryAdminTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollow
   EXPECT_THAT(shown.kms_aggregated_mr_allowed(), ::testing::ElementsAre(true));
   EXPECT_THAT(shown.kms_device_id_allowed(), ::testing::ElementsAre(true));
 
-  {
-    pb::RemoveOsImageHashRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_os_image_hash(image);
-    pb::RemoveOsImageHashResponse resp;
-    EXPECT_RPC_OK(stub_->RemoveOsImageHash(&ctx_, req, &resp));
-  }
-  {
-    pb::RemoveKmsAggregatedMrRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_mr_aggregated(mr);
-    pb::RemoveKmsAggregatedMrResponse resp;
-    EXPECT_RPC_OK(stub_->RemoveKmsAggregatedMr(&ctx_, req, &resp));
-  }
-  {
-    pb::RemoveKmsDeviceRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_device_id(device);
-    pb::RemoveKmsDeviceResponse resp;
-    EXPECT_RPC_OK(stub_->RemoveKmsDevice(&ctx_, req, &resp));
-  }
+  KmsWrite(&pb::Registry::Stub::RemoveOsImageHash,
+           [&](pb::RemoveOsImageHashRequest& r) { r.set_os_image_hash(image); });
+  KmsWrite(&pb::Registry::Stub::RemoveKmsAggregatedMr,
+           [&](pb::RemoveKmsAggregatedMrRequest& r) { r.set_mr_aggregated(mr); });
+  KmsWrite(&pb::Registry::Stub::RemoveKmsDevice,
+           [&](pb::RemoveKmsDeviceRequest& r) { r.set_device_id(device); });
   EXPECT_RPC_OK(stub_->CheckKmsAllowlists(&ctx_, lists, &shown));
   EXPECT_THAT(shown.os_image_hash_allowed(), ::testing::ElementsAre(false));
   EXPECT_THAT(shown.kms_aggregated_mr_allowed(), ::testing::ElementsAre(false));
@@ -108,34 +88,15 @@ TEST_F(RegistryAdminTest, KmsAdministrationWritesTakeEffectAndIsKmsAllowedFollow
 
   const FixedBytes<33> k256 =
       Secp256k1PrivateKey::FromBytes(*HexDecode(kKey3))->PublicKey().Compressed();
-  {
-    pb::SetKmsInfoRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.mutable_kms_info()->set_k256_pubkey(Raw(k256));
-    req.mutable_kms_info()->set_ca_pubkey(std::string("\x30\x03\x02\x01\x07", 5));
-    pb::SetKmsInfoResponse resp;
-    EXPECT_RPC_OK(stub_->SetKmsInfo(&ctx_, req, &resp));
-  }
-  {
-    pb::SetAppImplementationRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_implementation(Raw(net_->app_implementation));
-    pb::SetAppImplementationResponse resp;
-    EXPECT_RPC_OK(stub_->SetAppImplementation(&ctx_, req, &resp));
-  }
-  {
-    pb::SetGatewayAppIdRequest req;
-    req.set_chain_id(kChainId);
-    req.set_from(Raw(*owner_));
-    *req.mutable_options() = options();
-    req.set_gateway_app_id("gateway-app-1");
-    pb::SetGatewayAppIdResponse resp;
-    EXPECT_RPC_OK(stub_->SetGatewayAppId(&ctx_, req, &resp));
-  }
+  KmsWrite(&pb::Registry::Stub::SetKmsInfo, [&](pb::SetKmsInfoRequest& r) {
+    r.mutable_kms_info()->set_k256_pubkey(Raw(k256));
+    r.mutable_kms_info()->set_ca_pubkey(std::string("\x30\x03\x02\x01\x07", 5));
+  });
+  KmsWrite(&pb::Registry::Stub::SetAppImplementation, [&](pb::SetAppImplementationRequest& r) {
+    r.set_implementation(Raw(net_->app_implementation));
+  });
+  KmsWrite(&pb::Registry::Stub::SetGatewayAppId,
+           [&](pb::SetGatewayAppIdRequest& r) { r.set_gateway_app_id("gateway-app-1"); });
   pb::GetKmsInfoRequest info_req;
   info_req.set_chain_id(kChainId);
   pb::GetKmsInfoResponse info;
