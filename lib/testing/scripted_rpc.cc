@@ -15,8 +15,9 @@ using nlohmann::json;
 
 void ScriptMulticallNode(ScriptedRpc& rpc, uint64_t head, SubCallAnswer answer, uint64_t chain_id) {
   auto block_of = [head](const json& tag) -> std::optional<uint64_t> {
-    if (!tag.is_string() || tag == "latest" || tag == "pending") return head;
-    return std::stoull(tag.get<std::string>(), nullptr, 16);
+    const std::string* s = tag.get_ptr<const std::string*>();
+    if (s == nullptr || *s == "latest" || *s == "pending") return head;
+    return std::stoull(*s, nullptr, 16);
   };
   rpc.On("eth_chainId", [chain_id](const json&) -> absl::StatusOr<json> {
     return json(U256(chain_id).ToHexQuantity());
