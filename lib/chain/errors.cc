@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "lib/chain/contracts.h"
 #include "lib/common/hex.h"
@@ -12,6 +13,18 @@
 #include "lib/jsonrpc/errors.h"
 
 namespace chainkms {
+
+namespace {
+
+// `s` with another code, message and payloads kept.
+absl::Status WithCode(const absl::Status& s, absl::StatusCode code) {
+  absl::Status out(code, s.message());
+  s.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& value) { out.SetPayload(url, value); });
+  return out;
+}
+
+}  // namespace
 
 absl::Status ClassifyChainError(absl::Status s, uint64_t chain_id) {
   if (s.ok() || ReasonOf(s).has_value()) return s;
@@ -26,8 +39,14 @@ absl::Status ClassifyChainError(absl::Status s, uint64_t chain_id) {
         m["revert_reason"] = why.value_or(e->message);
         return WithReason(std::move(s), Reason::kExecutionReverted, m);
       }
-      case RpcErrorKind::kInsufficientFunds: return WithReason(std::move(s), Reason::kInsufficientFunds);
-      case RpcErrorKind::kNonceTooLow: return WithReason(std::move(s), Reason::kNonceTooLow);
+      // The node's refusal is a fact about the sender, never chain trouble, whatever code the
+      // read path gave it.
+      case RpcErrorKind::kInsufficientFunds:
+        return WithReason(WithCode(s, absl::StatusCode::kFailedPrecondition),
+                          Reason::kInsufficientFunds, chain);
+      case RpcErrorKind::kNonceTooLow:
+        return WithReason(WithCode(s, absl::StatusCode::kFailedPrecondition), Reason::kNonceTooLow,
+                          chain);
       case RpcErrorKind::kInvalidParams:
       case RpcErrorKind::kMethodNotFound:
         // The node refused the request we built: our bug or an incompatible node, never the
@@ -35,7 +54,8 @@ absl::Status ClassifyChainError(absl::Status s, uint64_t chain_id) {
         return WithReason(absl::InternalError(absl::StrCat("the chain node refused the request: ",
                                                            std::string(s.message()))),
                           Reason::kInternal, chain);
-      default: break;
+      default:
+        break;
     }
   }
   switch (s.code()) {
@@ -49,7 +69,8 @@ absl::Status ClassifyChainError(absl::Status s, uint64_t chain_id) {
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
       return WithReason(std::move(s), Reason::kInternal);
-    default: return s;
+    default:
+      return s;
   }
 }
 

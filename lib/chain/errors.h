@@ -5,11 +5,12 @@
 //   absl::Status s = ClassifyChainError(txm.Send(...).status(), chain.chain_id);
 //   // a revert at estimate → FAILED_PRECONDITION, EXECUTION_REVERTED, revert_reason/revert_data
 //
-// Mapping: revert → EXECUTION_REVERTED; insufficient funds → INSUFFICIENT_FUNDS; nonce too low →
-// NONCE_TOO_LOW; UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED → CHAIN_UNAVAILABLE; a node's
-// own INVALID_PARAMS or method-not-found answer → INTERNAL (the request we built, not the
-// caller's field, was refused); INVALID_ARGUMENT raised by our own validation → INVALID_FIELD;
-// INTERNAL / UNKNOWN / DATA_LOSS → INTERNAL.
+// Mapping: revert → EXECUTION_REVERTED; insufficient funds → INSUFFICIENT_FUNDS and nonce too
+// low → NONCE_TOO_LOW (both FAILED_PRECONDITION); UNAVAILABLE / DEADLINE_EXCEEDED /
+// RESOURCE_EXHAUSTED → CHAIN_UNAVAILABLE; a node's own INVALID_PARAMS or method-not-found answer
+// → INTERNAL (the request we built, not the caller's field, was refused); INVALID_ARGUMENT raised
+// by our own validation → INVALID_FIELD; INTERNAL / UNKNOWN / DATA_LOSS → INTERNAL. Chain errors
+// carry metadata chain_id.
 #pragma once
 
 #include <cstdint>

@@ -44,10 +44,9 @@ TEST(FailoverClientTest, FirstEndpointRefusingConnectionsFailsOverToTheSecond) {
   HttpTestServer second([](const std::string& b) { return Answer(b, "0x10"); });
   ASSERT_TRUE(second.Start().ok());
   FakeClock clock;
-  FailoverClient rpc(
-      {Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/")),
-       Http(second.url())},
-      {}, clock);
+  FailoverClient rpc({Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/")),
+                      Http(second.url())},
+                     {}, clock);
   absl::StatusOr<json> r = rpc.Call("eth_blockNumber", json::array());
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "0x10");
@@ -117,7 +116,8 @@ TEST(FailoverClientTest, BackoffIsCapped) {
   for (int i = 0; i < 10; ++i) only->PushRaw(absl::UnavailableError("down"));
   FakeClock clock(absl::FromUnixSeconds(0));
   FailoverClient rpc({only},
-                     {.read_attempts = 1, .unhealthy_initial = absl::Seconds(1),
+                     {.read_attempts = 1,
+                      .unhealthy_initial = absl::Seconds(1),
                       .unhealthy_max = absl::Seconds(4)},
                      clock);
   for (int i = 0; i < 6; ++i) {
@@ -133,7 +133,8 @@ TEST(FailoverClientTest, ReadsRetryWithBackoffUntilAttemptsRunOut) {
   only->PushRaw(absl::UnavailableError("down"));
   FakeClock clock(absl::FromUnixSeconds(0));
   FailoverClient rpc({only},
-                     {.read_attempts = 3, .retry_backoff = absl::Milliseconds(100),
+                     {.read_attempts = 3,
+                      .retry_backoff = absl::Milliseconds(100),
                       .unhealthy_initial = absl::Milliseconds(10)},
                      clock);
   absl::StatusOr<json> r = rpc.Call("eth_blockNumber", json::array());
@@ -311,10 +312,9 @@ TEST(FailoverClientTest, ChainIdMismatchNamesTheEndpointWithoutItsCredentials) {
 
 TEST(FailoverClientTest, ChainIdCheckIsUnavailableWhenNoEndpointAnswers) {
   FakeClock clock;
-  FailoverClient rpc(
-      {Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/")),
-       Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/"))},
-      {}, clock);
+  FailoverClient rpc({Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/")),
+                      Http(absl::StrCat("http://127.0.0.1:", testutil::UnusedLoopbackPort(), "/"))},
+                     {}, clock);
   EXPECT_EQ(rpc.ConnectAndCheckChainId(31337).code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(rpc.Health()[0].healthy);
   EXPECT_FALSE(rpc.Health()[1].healthy);

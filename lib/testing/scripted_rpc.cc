@@ -43,7 +43,14 @@ void ScriptMulticallNode(ScriptedRpc& rpc, uint64_t head, SubCallAnswer answer, 
     absl::StatusOr<Bytes> data = HexDecode(p[0]["data"].get<std::string>());
     if (!data.ok()) return data.status();
     absl::StatusOr<std::vector<AbiValue>> calls = DecodeCall(kAggregate3Signature, *data);
-    if (!calls.ok()) return absl::InternalError("not aggregate3");
+    if (!calls.ok()) {
+      // A direct eth_call (e.g. owner() before a write): the same answers, unwrapped.
+      absl::StatusOr<Address> to = HexDecodeFixed<20>(p[0]["to"].get<std::string>(), "to");
+      if (!to.ok()) return to.status();
+      auto [ok, ret] = answer(*to, *data);
+      if (!ok) return RpcErrorStatus(3, "execution reverted", "0x", "eth_call");
+      return json(Hex0x(ret));
+    }
     std::vector<AbiValue> results;
     for (const AbiValue& c : (*calls)[0].items) {
       const Bytes& cd = c.items[2].bytes;

@@ -103,7 +103,8 @@ inline absl::Status RpcErrorStatus(int64_t code, const std::string& message,
 
 // A node with Multicall3 for ScriptedRpc: answers eth_call of aggregate3 (getBlockNumber() with
 // the call's block, `head` for "latest"; every other sub-call through `answer(target,
-// calldata)` → (success, return data)), eth_getBlockByNumber, eth_blockNumber, eth_chainId and
+// calldata)` → (success, return data); a direct eth_call is answered the same way),
+// eth_getBlockByNumber, eth_blockNumber, eth_chainId and
 // eth_getStorageAt (zero). A pinned block beyond `head` answers like geth: "header not found".
 using SubCallAnswer =
     std::function<std::pair<bool, Bytes>(const Address& target, const Bytes& calldata)>;

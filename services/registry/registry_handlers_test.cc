@@ -15,6 +15,7 @@
 #include "lib/common/hex.h"
 #include "lib/crypto/secp256k1.h"
 #include "lib/eth/address.h"
+#include "lib/eth/transaction.h"
 #include "lib/server/server.h"
 #include "lib/testing/scripted_rpc.h"
 #include "lib/testing/status_matchers.h"
@@ -364,6 +365,54 @@ TEST_F(RegistryHandlersTest, OversizedInputNeverReachesTheChain) {
     EXPECT_THAT(c.status, HasMetadata("field", c.field)) << c.field;
   }
   EXPECT_EQ(r_.rpc().Requests(), 0) << "a request reached the chain";
+}
+
+// The node refuses the write for lack of funds: INSUFFICIENT_FUNDS naming the sender, nothing sent.
+TEST_F(RegistryHandlersTest, AWriteTheSenderCannotPayForIsInsufficientFundsNamingTheSender) {
+  r_.rpc().On("eth_estimateGas", [](const nlohmann::json&) -> absl::StatusOr<nlohmann::json> {
+    return testutil::RpcErrorStatus(-32000, "insufficient funds for gas * price + value", "",
+                                    "eth_estimateGas");
+  });
+  pb::AddComposeHashRequest req;
+  req.set_chain_id(kChainId);
+  req.set_from(Raw(r_.owner().view()));
+  req.set_app_id(std::string(20, '\x0a'));
+  req.set_compose_hash(std::string(32, '\x01'));
+  pb::AddComposeHashResponse resp;
+  grpc::Status s = Call(&pb::Registry::Stub::AddComposeHash, req, &resp);
+  EXPECT_THAT(s, StatusIs(grpc::StatusCode::FAILED_PRECONDITION));
+  EXPECT_THAT(s, HasReason("INSUFFICIENT_FUNDS"));
+  EXPECT_THAT(s, HasMetadata("from", ToChecksumAddress(r_.owner())));
+  EXPECT_THAT(s, HasMetadata("chain_id", "31337"));
+  EXPECT_EQ(r_.rpc().Count("eth_sendRawTransaction"), 0);
+}
+
+// A caller-signed transaction whose nonce is used: NONCE_TOO_LOW with the signer and the nonce.
+TEST_F(RegistryHandlersTest, ASubmittedTransactionWithAUsedNonceIsNonceTooLowNamingSenderAndNonce) {
+  r_.rpc().On(
+      "eth_sendRawTransaction", [](const nlohmann::json&) -> absl::StatusOr<nlohmann::json> {
+        return testutil::RpcErrorStatus(-32000, "nonce too low", "", "eth_sendRawTransaction");
+      });
+  Secp256k1PrivateKey key = *Secp256k1PrivateKey::FromBytes(*HexDecode(kKey0));
+  Transaction tx;
+  tx.type = TxType::kDynamicFee;
+  tx.chain_id = kChainId;
+  tx.nonce = 7;
+  tx.gas_limit = 100000;
+  tx.max_fee_per_gas = U256(2);
+  tx.max_priority_fee_per_gas = U256(1);
+  tx.to = *ParseAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3");  // the chain's DstackKms
+  tx.data = dstack_kms::AddOsImageHash(Hash32{});
+  RecoverableSignature sig = key.SignRecoverable(*SigningHash(tx));
+  Bytes raw = EncodeSigned(SignedTransaction{tx, TxSignature{sig.v, sig.r, sig.s}});
+  pb::SubmitSignedTransactionRequest req;
+  req.set_chain_id(kChainId);
+  req.set_signed_transaction(Raw(raw));
+  pb::SubmitSignedTransactionResponse resp;
+  grpc::Status s = Call(&pb::Registry::Stub::SubmitSignedTransaction, req, &resp);
+  EXPECT_THAT(s, HasReason("NONCE_TOO_LOW"));
+  EXPECT_THAT(s, HasMetadata("from", ToChecksumAddress(key.ToAddress())));
+  EXPECT_THAT(s, HasMetadata("nonce", "7"));
 }
 
 TEST_F(RegistryHandlersTest, HundredThousandWatchContractsAreRefusedBeforeAnyChainCall) {
