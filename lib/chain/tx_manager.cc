@@ -364,17 +364,27 @@ absl::StatusOr<bool> TxManager::CheckTakenNonce(Tracked& t) {
     nonce = t.versions.back().nonce;
     for (const SentTx& v : t.versions) hashes.push_back(v.hash);
   }
+  auto not_taken = [&] {
+    chainkms::MutexLock l(&tracked_mu_);
+    t.taken_seen = 0;
+    return false;
+  };
   ASSIGN_OR_RETURN(uint64_t mined, eth_rpc::GetTransactionCount(rpc_, from, BlockTag::Latest()));
-  if (mined <= nonce) return false;
-  // The nonce is used on chain. Ask once more for our receipts: one of ours may have been
-  // mined between the receipt poll and the count.
+  if (mined <= nonce) return not_taken();
+  // The nonce is used on chain. One of ours may have been mined between the receipt poll and
+  // the count (a node can count a block before it serves its receipts): ask for our receipts
+  // and whether the node knows any of our versions.
   for (const Hash32& h : hashes) {
     ASSIGN_OR_RETURN(std::optional<Receipt> r, eth_rpc::GetTransactionReceipt(rpc_, h));
-    if (r.has_value()) return false;
+    if (r.has_value()) return not_taken();
+    ASSIGN_OR_RETURN(bool known, eth_rpc::TransactionKnown(rpc_, h));
+    if (known) return not_taken();
   }
   {
     chainkms::MutexLock l(&tracked_mu_);
     if (t.state != TxState::kPending) return false;
+    // Only a second look in a row, one poll later, decides: never drop on a passing glimpse.
+    if (++t.taken_seen < 2) return false;
     t.state = TxState::kDropped;
     t.reason = absl::StrCat("nonce ", nonce, " of ", ToChecksumAddress(from),
                             " was used by another transaction; this one can never be mined");

@@ -161,7 +161,8 @@ class TxManager {
   // The last known state of a transaction this manager sent; nullopt otherwise.
   std::optional<TxStatus> GetStatus(const Hash32& hash) const;
   // GetStatus after asking the chain whether a pending transaction's nonce was taken by another
-  // transaction of the same key (then it is DROPPED: it can never be mined).
+  // transaction of the same key (then it is DROPPED: it can never be mined). It takes two looks
+  // in a row that find the nonce used, no receipt and none of our versions known to the node.
   absl::StatusOr<std::optional<TxStatus>> Refresh(const Hash32& hash);
 
   // Compares the sender's lane with the node (latest and pending) and fills gaps (see above).
@@ -187,6 +188,7 @@ class TxManager {
     std::optional<Receipt> receipt;
     uint64_t confirmations = 0;
     std::string reason;
+    int taken_seen = 0;  // consecutive looks that found the nonce used by another transaction
   };
 
   Lane& LaneFor(const Address& sender, const std::shared_ptr<Signer>& signer);
