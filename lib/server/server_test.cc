@@ -1,7 +1,7 @@
 #include "lib/server/server.h"
 #include "lib/server/handle.h"
+#include "lib/testing/scrape_metrics.h"
 
-#include <curl/curl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -191,23 +191,10 @@ int HealthStatus(int port, grpc::Status* status = nullptr) {
   return r.response.empty() ? 0 : -2;
 }
 
-size_t AppendToString(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
 std::string Scrape(int port) {
-  CURL* curl = curl_easy_init();
-  std::string body;
-  std::string url = absl::StrCat("http://127.0.0.1:", port, "/metrics");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  EXPECT_EQ(rc, CURLE_OK);
-  return body;
+  absl::StatusOr<std::string> text = testutil::ScrapeMetrics(port);
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : std::string();
 }
 
 class GrpcServerTest : public ::testing::Test {

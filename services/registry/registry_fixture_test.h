@@ -5,8 +5,6 @@
 
 #include "services/registry/registry_service.h"
 
-#include <curl/curl.h>
-
 #include <cstdlib>
 #include <memory>
 #include <sstream>
@@ -41,6 +39,7 @@
 #include "lib/server/status.h"
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
+#include "lib/testing/scrape_metrics.h"
 #include "lib/testing/status_matchers.h"
 #include "services/registry/prepare.h"
 
@@ -79,22 +78,10 @@ std::string Raw(const FixedBytes<N>& b) {
 }
 [[maybe_unused]] std::string H(std::string_view label) { return Raw(Keccak256(AsBytes(label))); }
 
-size_t AppendToString(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
 [[maybe_unused]] std::string Scrape(int port) {
-  CURL* curl = curl_easy_init();
-  std::string body;
-  std::string url = absl::StrCat("http://127.0.0.1:", port, "/metrics");
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_easy_cleanup(curl);
-  EXPECT_EQ(rc, CURLE_OK);
-  return body;
+  absl::StatusOr<std::string> text = testutil::ScrapeMetrics(port);
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : std::string();
 }
 
 [[maybe_unused]] std::string ReasonOf(const grpc::Status& s) {
