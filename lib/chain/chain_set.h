@@ -58,6 +58,9 @@ struct ChainOptions {
   absl::Duration tx_poll_interval = absl::Seconds(1);
   // Per-endpoint RPC latency and errors (label = host), transactions by state. May be null.
   ChainMetrics* metrics = nullptr;
+  // Ask every endpoint for eth_chainId before returning (false: the caller checks later, e.g. a
+  // kms that starts NOT_SERVING and checks each chain until it answers).
+  bool check_chain_id = true;
 };
 
 // Builds the FailoverClient over `config.rpc_urls`, checks every endpoint's chain id

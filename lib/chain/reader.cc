@@ -21,7 +21,8 @@ absl::Status NoContract(const Address& a, const PinnedBlock& b) {
 absl::StatusOr<bool> SubBool(const Call3Result& r, const Address& target, const PinnedBlock& b) {
   if (r.return_data.empty()) return NoContract(target, b);
   absl::StatusOr<bool> v = DecodeBoolResult(r.return_data);
-  if (!v.ok()) return absl::UnavailableError(absl::StrCat("aggregate3: ", std::string(v.status().message())));
+  if (!v.ok())
+    return absl::UnavailableError(absl::StrCat("aggregate3: ", std::string(v.status().message())));
   return v;
 }
 
@@ -48,10 +49,12 @@ absl::StatusOr<PinnedBlock> ChainReader::LatestBlock() {
 absl::StatusOr<ChainReader::Batch> ChainReader::ReadBatch(
     std::span<const Call3> calls, std::optional<PinnedBlock> at,
     std::optional<std::pair<Address, Hash32>> slot) {
+  // Pinned by number alone (zero hash): the header at that number rides in the batch.
+  const bool by_number = at.has_value() && at->hash == Hash32{};
   eth_rpc::BatchReadRequest req{.call = multicall_.Aggregate3WithBlockNumberRequest(calls),
                                 .tag = at ? BlockTag::Number(at->number) : BlockTag::Latest(),
                                 .slot = slot,
-                                .with_header = !at.has_value()};
+                                .with_header = !at.has_value() || by_number};
   // At "latest" the header rides in the same batch; the two answer from one block unless a
   // block arrives between them, which the block number inside the aggregate3 reveals.
   constexpr int kAttempts = 3;
@@ -68,6 +71,13 @@ absl::StatusOr<ChainReader::Batch> ChainReader::ReadBatch(
                                                    " answered from block ", answer.block_number));
       }
       out.block = *at;
+      if (by_number) {
+        if (!r.header || r.header->block.number != at->number) {
+          return absl::UnavailableError(
+              absl::StrCat("the node has no header for block ", at->number));
+        }
+        out.block = r.header->block;
+      }
     } else if (r.header && r.header->block.number == answer.block_number) {
       out.block = r.header->block;
     } else if (attempt < kAttempts) {
@@ -134,6 +144,37 @@ absl::StatusOr<AllowDecision> ChainReader::IsAppAllowed(const AppBootInfo& info,
   return Allowed(dstack_kms::IsAppAllowed(info), at);
 }
 
+absl::StatusOr<KeyReleaseDecision> ChainReader::DecideKeyRelease(const AppBootInfo& info,
+                                                                 std::optional<PinnedBlock> at) {
+  std::vector<Call3> calls = {{config_.kms, false, dstack_kms::IsAppAllowed(info)},
+                              {config_.kms, false, dstack_kms::GatewayAppId()}};
+  // Multicall3.getChainId(): the answer proves which chain it came from.
+  if (config_.chain_id != 0)
+    calls.push_back({config_.multicall, false, Bytes{0x34, 0x08, 0xe4, 0x70}});
+  ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
+  for (size_t i = 0; i < 2; ++i) {
+    if (r.results[i].return_data.empty()) return NoContract(config_.kms, r.block);
+  }
+  if (config_.chain_id != 0) {
+    absl::StatusOr<U256> id = DecodeUintResult(r.results[2].return_data);
+    if (!id.ok() || *id != U256(config_.chain_id)) {
+      return absl::UnavailableError(
+          absl::StrCat("the node answered from another chain (getChainId ",
+                       id.ok() ? id->ToDecimal() : "malformed", ", want ", config_.chain_id, ")"));
+    }
+  }
+  absl::StatusOr<AllowedAnswer> a = DecodeAllowedResult(r.results[0].return_data);
+  absl::StatusOr<std::string> gateway = DecodeStringResult(r.results[1].return_data);
+  if (!a.ok() || !gateway.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("DstackKms answered malformed data: ",
+                     std::string((a.ok() ? gateway.status() : a.status()).message())));
+  }
+  return KeyReleaseDecision{
+      .decision = AllowDecision{a->allowed, a->allowed ? "" : a->reason, r.block},
+      .gateway_app_id = *std::move(gateway)};
+}
+
 absl::StatusOr<AllowDecision> ChainReader::IsKmsAllowed(const AppBootInfo& info,
                                                         std::optional<PinnedBlock> at) {
   return Allowed(dstack_kms::IsKmsAllowed(info), at);
@@ -157,8 +198,8 @@ absl::StatusOr<AppState> ChainReader::GetApp(const Address& app, std::optional<P
   const std::vector<Call3Result>& r = answer.results;
   for (size_t i = 0; i < 3; ++i) {
     if (r[i].return_data.empty()) {
-      return i == 0 ? absl::FailedPreconditionError(absl::StrCat(
-                          "no contract at the DstackKms ", ToChecksumAddress(config_.kms)))
+      return i == 0 ? absl::FailedPreconditionError(absl::StrCat("no contract at the DstackKms ",
+                                                                 ToChecksumAddress(config_.kms)))
                     : NoContract(calls[i].target, block);
     }
   }
@@ -211,29 +252,28 @@ absl::StatusOr<KmsInfo> ChainReader::GetKmsInfo(std::optional<PinnedBlock> at) {
   ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
   if (r.results[0].return_data.empty()) return NoContract(config_.kms, r.block);
   absl::StatusOr<KmsInfo> k = DecodeKmsInfoResult(r.results[0].return_data);
-  if (!k.ok()) return absl::UnavailableError(absl::StrCat("kmsInfo: ", std::string(k.status().message())));
+  if (!k.ok())
+    return absl::UnavailableError(absl::StrCat("kmsInfo: ", std::string(k.status().message())));
   return k;
 }
 
 absl::StatusOr<KmsState> ChainReader::GetKmsState(std::optional<PinnedBlock> at) {
   const Address& kms = config_.kms;
   std::vector<Call3> calls = {
-      {kms, false, dstack_kms::GetKmsInfo()},
-      {kms, false, ownable::Owner()},
-      {kms, false, dstack_kms::AppImplementation()},
-      {kms, false, dstack_kms::GatewayAppId()},
+      {kms, false, dstack_kms::GetKmsInfo()},        {kms, false, ownable::Owner()},
+      {kms, false, dstack_kms::AppImplementation()}, {kms, false, dstack_kms::GatewayAppId()},
       {kms, true, ownable::PendingOwner()},
   };
   ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
   for (size_t i = 0; i < 4; ++i) {
     if (r.results[i].return_data.empty()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("no DstackKms at ", ToChecksumAddress(kms), " (block ", r.block.number, ")"));
+      return absl::FailedPreconditionError(absl::StrCat("no DstackKms at ", ToChecksumAddress(kms),
+                                                        " (block ", r.block.number, ")"));
     }
   }
   auto malformed = [](const absl::Status& st) {
-    return absl::UnavailableError(absl::StrCat("DstackKms answered malformed data: ",
-                                               std::string(st.message())));
+    return absl::UnavailableError(
+        absl::StrCat("DstackKms answered malformed data: ", std::string(st.message())));
   };
   KmsState s;
   s.block = r.block;

@@ -5,7 +5,9 @@
 // One round trip per decision: every read is one JSON-RPC request — a Multicall3 aggregate3
 // whose last sub-call is getBlockNumber(), batched with eth_getBlockByNumber("latest") when no
 // block is given, so the answer names its block (number and hash) without a separate head
-// read. With `at` set the call runs at that block number (its tag) and the PinnedBlock is `at`.
+// read. With `at` set the call runs at that block number (its tag) and the PinnedBlock is `at`;
+// an `at` with a zero hash pins by number alone, and that block's header rides in the batch to
+// name its hash.
 // Should a block arrive between the two halves of the batch, the read is repeated (twice at
 // most, then the hash is left zero: the number still names the state that answered).
 //
@@ -20,9 +22,9 @@
 #pragma once
 
 #include <optional>
-#include <utility>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -36,6 +38,9 @@ namespace chainkms {
 struct ChainReaderConfig {
   Address kms = {};  // the DstackKms proxy
   Address multicall = CanonicalMulticall3Address();
+  // The chain the reader must be reading; when set, DecideKeyRelease checks it inside its
+  // eth_call (Multicall3.getChainId()), so no endpoint can answer from another chain.
+  uint64_t chain_id = 0;
 };
 
 // Answers of CheckPrerequisites, index-aligned with the inputs.
@@ -72,18 +77,24 @@ struct AllowDecision {
   PinnedBlock block;
 };
 
+// What the KMS decides a key release on: isAppAllowed and gatewayAppId at one block.
+struct KeyReleaseDecision {
+  AllowDecision decision;
+  std::string gateway_app_id;
+};
+
 // A DstackApp's ownership and policy flags, read at one block.
 struct AppState {
   Address app_id;
   PinnedBlock block;
   bool registered = false;  // DstackKms.registeredApps(app)
   Address owner;
-  std::optional<Address> pending_owner;     // nullopt when the contract has no pendingOwner()
+  std::optional<Address> pending_owner;  // nullopt when the contract has no pendingOwner()
   bool allow_any_device = false;
   std::optional<bool> require_tcb_up_to_date;  // nullopt on contracts without it (version 1)
   std::optional<U256> version;
   std::optional<bool> upgrades_disabled;  // nullopt on contracts without the getter
-  Address implementation;  // the ERC-1967 implementation slot
+  Address implementation;                 // the ERC-1967 implementation slot
 };
 
 // keccak256("eip1967.proxy.implementation") - 1.
@@ -111,6 +122,12 @@ class ChainReader {
   // DstackKms.isAppAllowed(boot_info) at `at` (default: the head).
   absl::StatusOr<AllowDecision> IsAppAllowed(const AppBootInfo& boot_info,
                                              std::optional<PinnedBlock> at = std::nullopt);
+  // DstackKms.isAppAllowed(boot_info) and gatewayAppId() in ONE eth_call (one aggregate3) at
+  // `at` (default: the head), with Multicall3.getChainId() when config.chain_id is set (another
+  // chain is UNAVAILABLE). An app contract that reverts reverts the aggregate3: an error, never
+  // a decision.
+  absl::StatusOr<KeyReleaseDecision> DecideKeyRelease(const AppBootInfo& boot_info,
+                                                      std::optional<PinnedBlock> at = std::nullopt);
   // DstackKms.isKmsAllowed(boot_info) at `at` (default: the head).
   absl::StatusOr<AllowDecision> IsKmsAllowed(const AppBootInfo& boot_info,
                                              std::optional<PinnedBlock> at = std::nullopt);

@@ -17,10 +17,10 @@ constexpr std::string_view kMetadataPayloadPrefix = "chainkms.dev/metadata/";
 struct ReasonInfo {
   Reason reason;
   std::string_view name;
-  std::array<std::string_view, 3> keys;  // as documented in common.proto; "" = none
+  std::array<std::string_view, 4> keys;  // as documented in common.proto; "" = none
 };
 
-constexpr std::array<ReasonInfo, 24> kReasons = {{
+constexpr std::array<ReasonInfo, 28> kReasons = {{
     {Reason::kInvalidField, "INVALID_FIELD", {"field", "detail"}},
     {Reason::kUnknownChain, "UNKNOWN_CHAIN", {"chain_id"}},
     {Reason::kUnknownSigner, "UNKNOWN_SIGNER", {"from"}},
@@ -30,7 +30,9 @@ constexpr std::array<ReasonInfo, 24> kReasons = {{
     {Reason::kHashNotAllowed, "HASH_NOT_ALLOWED", {"app_id", "compose_hash"}},
     {Reason::kAppNotFound, "APP_NOT_FOUND", {"app_id"}},
     {Reason::kTransactionNotFound, "TRANSACTION_NOT_FOUND", {"tx_hash"}},
-    {Reason::kTransactionVerificationFailed, "TRANSACTION_VERIFICATION_FAILED", {"tx_hash", "detail"}},
+    {Reason::kTransactionVerificationFailed,
+     "TRANSACTION_VERIFICATION_FAILED",
+     {"tx_hash", "detail"}},
     {Reason::kTargetNotAllowed, "TARGET_NOT_ALLOWED", {"to"}},
     {Reason::kFunctionNotAllowed, "FUNCTION_NOT_ALLOWED", {"selector"}},
     {Reason::kChainIdMismatch, "CHAIN_ID_MISMATCH", {"chain_id", "tx_chain_id"}},
@@ -45,6 +47,10 @@ constexpr std::array<ReasonInfo, 24> kReasons = {{
     {Reason::kIdempotencyKeyReused, "IDEMPOTENCY_KEY_REUSED", {"idempotency_key", "tx_hash"}},
     {Reason::kMalformedTransaction, "MALFORMED_TRANSACTION", {"detail"}},
     {Reason::kValueNotAllowed, "VALUE_NOT_ALLOWED", {"value_wei"}},
+    {Reason::kBootDenied, "BOOT_DENIED", {"contract_reason", "app_id", "chain_id", "block_number"}},
+    {Reason::kAttestationRejected, "ATTESTATION_REJECTED", {"detail"}},
+    {Reason::kAuditUnavailable, "AUDIT_UNAVAILABLE", {}},
+    {Reason::kChainNotServing, "CHAIN_NOT_SERVING", {"chain_id", "detail"}},
 }};
 
 constexpr std::array<Reason, kReasons.size()> MakeAll() {
@@ -62,13 +68,13 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kReasons must list every Reason in declaration order");
-static_assert(static_cast<size_t>(Reason::kValueNotAllowed) + 1 == kReasons.size());
+static_assert(static_cast<size_t>(Reason::kChainNotServing) + 1 == kReasons.size());
 
 const ReasonInfo& Info(Reason r) { return kReasons[static_cast<size_t>(r)]; }
 
 // Keys per reason without the "" padding, built once.
 struct KeyLists {
-  std::array<std::array<std::string_view, 3>, kReasons.size()> keys{};
+  std::array<std::array<std::string_view, 4>, kReasons.size()> keys{};
   std::array<size_t, kReasons.size()> counts{};
   KeyLists() {
     for (size_t i = 0; i < kReasons.size(); ++i) {
@@ -114,7 +120,8 @@ absl::Status WithReason(absl::Status status, Reason reason, const ReasonMetadata
 
 absl::Status InvalidFieldError(std::string_view field, std::string_view what) {
   return WithReason(absl::InvalidArgumentError(std::string(field) + ": " + std::string(what)),
-                    Reason::kInvalidField, {{"field", std::string(field)}, {"detail", std::string(what)}});
+                    Reason::kInvalidField,
+                    {{"field", std::string(field)}, {"detail", std::string(what)}});
 }
 
 std::optional<Reason> ReasonOf(const absl::Status& status) {

@@ -46,6 +46,10 @@ enum class Reason {
   kIdempotencyKeyReused,
   kMalformedTransaction,
   kValueNotAllowed,
+  kBootDenied,
+  kAttestationRejected,
+  kAuditUnavailable,
+  kChainNotServing,
 };
 
 // Context keys of one reason (lower_snake_case), ordered.

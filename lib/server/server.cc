@@ -166,7 +166,8 @@ GrpcServer::GrpcServer(GrpcServerOptions options)
       metrics_(options_.metrics != nullptr ? options_.metrics : owned_metrics_.get()),
       logger_(options_.logger != nullptr ? options_.logger : &Logger::Default()),
       limiter_(options_.config.max_concurrent_rpcs),
-      stream_limiter_(options_.config.max_concurrent_streams, ConcurrencyLimiter::Kind::kStreams) {}
+      stream_limiter_(options_.config.max_concurrent_streams, ConcurrencyLimiter::Kind::kStreams),
+      ready_(options_.start_ready) {}
 
 Serving GrpcServer::serving() {
   return Serving{.unary = &limiter_,
@@ -216,7 +217,10 @@ absl::Status GrpcServer::Start() {
     metrics_->StopExposer();
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  {
+    chainkms::MutexLock lock(&stop_mu_);
+    server_->GetHealthCheckService()->SetServingStatus(ready_);
+  }
   logger_->Info("serving", {{"port", port_},
                             {"metrics_port", metrics_->exposer_port()},
                             {"max_concurrent_rpcs", config.max_concurrent_rpcs},
@@ -238,6 +242,12 @@ void GrpcServer::Stop() {
   server_->Wait();
   metrics_->StopExposer();
   logger_->Info("stopped");
+}
+
+void GrpcServer::SetReady(bool ready) {
+  chainkms::MutexLock lock(&stop_mu_);
+  ready_ = ready;
+  if (server_ != nullptr && !stopped_) server_->GetHealthCheckService()->SetServingStatus(ready);
 }
 
 void GrpcServer::RequestShutdown() {

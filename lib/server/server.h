@@ -102,6 +102,9 @@ struct GrpcServerOptions {
   std::vector<grpc::Service*> services;  // not owned; must outlive the server
   Metrics* metrics = nullptr;            // nullptr: the server owns one
   Logger* logger = nullptr;              // nullptr: Logger::Default()
+  // Health (grpc.health.v1, service "") reports SERVING once started when true; when false it
+  // reports NOT_SERVING until SetReady(true) (a kms whose startup checks have not passed).
+  bool start_ready = true;
 };
 
 class GrpcServer {
@@ -122,6 +125,11 @@ class GrpcServer {
 
   // Binds, starts /metrics (unless config.metrics_listen is empty) and serves. Returns at once.
   absl::Status Start();
+  // What health reports while serving: SERVING when true, NOT_SERVING when false. Any time,
+  // from any thread (before Start it sets what Start reports); after Stop health stays
+  // NOT_SERVING.
+  void SetReady(bool ready);
+
   // The bound gRPC port and /metrics port (0 before Start or when disabled).
   int port() const { return port_; }
   int metrics_port() const { return metrics_->exposer_port(); }
@@ -155,6 +163,7 @@ class GrpcServer {
   chainkms::Notification shutdown_requested_;
   chainkms::Mutex stop_mu_;
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
+  bool ready_ ABSL_GUARDED_BY(stop_mu_) = true;
 };
 
 }  // namespace chainkms::server

@@ -225,6 +225,17 @@ TEST_F(GrpcServerTest, StartsOnPortZeroAndHealthAnswersServing) {
   server.Stop();
 }
 
+TEST_F(GrpcServerTest, HealthIsNotServingUntilReadyWhenStartedNotReady) {
+  GrpcServer server({.config = TestServerConfig(), .logger = &logger_, .start_ready = false});
+  ASSERT_TRUE(server.Start().ok());
+  EXPECT_EQ(HealthStatus(server.port()), 2);  // NOT_SERVING
+  server.SetReady(true);
+  EXPECT_EQ(HealthStatus(server.port()), 1);
+  server.SetReady(false);
+  EXPECT_EQ(HealthStatus(server.port()), 2);
+  server.Stop();
+}
+
 TEST_F(GrpcServerTest, MetricsEndpointCountsTheHealthRpcByMethodAndCode) {
   GrpcServer server({.config = TestServerConfig(), .logger = &logger_});
   ASSERT_TRUE(server.Start().ok());

@@ -1,0 +1,245 @@
+#include "lib/kms/x509.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/hex.h"
+#include "lib/common/status_macros.h"
+#include "lib/crypto/hash.h"
+
+namespace chainkms::kms {
+namespace {
+
+// SubjectPublicKeyInfo { AlgorithmIdentifier { ecPublicKey, prime256v1 }, BIT STRING 04‖X‖Y }.
+constexpr uint8_t kSpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+                                   0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+                                   0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+
+struct Free {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(X509* p) const { X509_free(p); }
+  void operator()(BIO* p) const { BIO_free(p); }
+  void operator()(BIGNUM* p) const { BN_clear_free(p); }
+  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+};
+template <typename T>
+using Ptr = std::unique_ptr<T, Free>;
+
+absl::Status OpenSslError(std::string_view what) {
+  return absl::InternalError(absl::StrCat("OpenSSL: ", std::string(what), " failed"));
+}
+
+absl::StatusOr<Ptr<EVP_PKEY>> ToEvp(const P256PrivateKey& key) {
+  SecretBytes der = key.Pkcs8Der();
+  const unsigned char* p = der.data();
+  Ptr<EVP_PKEY> pkey(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
+  if (!pkey) return OpenSslError("loading a P-256 key");
+  return pkey;
+}
+
+absl::StatusOr<Ptr<X509>> ParseCert(ByteView der) {
+  const unsigned char* p = der.data();
+  Ptr<X509> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!cert || p != der.data() + der.size()) {
+    return absl::InvalidArgumentError("not a DER X.509 certificate");
+  }
+  return cert;
+}
+
+absl::Status AddExtension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  Ptr<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value));
+  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) return OpenSslError("adding an extension");
+  return absl::OkStatus();
+}
+
+absl::Status SetSerial(X509* cert, ByteView serial) {
+  Ptr<BIGNUM> bn(BN_bin2bn(serial.data(), static_cast<int>(serial.size()), nullptr));
+  if (!bn || BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert)) == nullptr) {
+    return OpenSslError("setting the serial");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SetName(X509_NAME* name, std::string_view common_name) {
+  const std::string cn(common_name);
+  if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>("chainkms"), -1, -1,
+                                 0) != 1 ||
+      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
+                                 0) != 1) {
+    return OpenSslError("setting a name");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Bytes> SignAndEncode(X509* cert, EVP_PKEY* issuer_key) {
+  if (X509_sign(cert, issuer_key, EVP_sha256()) <= 0) return OpenSslError("signing");
+  const int n = i2d_X509(cert, nullptr);
+  if (n <= 0) return OpenSslError("encoding");
+  Bytes out(static_cast<size_t>(n));
+  unsigned char* p = out.data();
+  i2d_X509(cert, &p);
+  return out;
+}
+
+}  // namespace
+
+Bytes P256SpkiDer(const FixedBytes<65>& pub) {
+  Bytes out(std::begin(kSpkiPrefix), std::end(kSpkiPrefix));
+  out.insert(out.end(), pub.begin(), pub.end());
+  return out;
+}
+
+SecretBytes P256Pkcs8Pem(const P256PrivateKey& key) {
+  SecretBytes der = key.Pkcs8Der();
+  Ptr<BIO> bio(BIO_new(BIO_s_secmem()));
+  if (!bio ||
+      PEM_write_bio(bio.get(), "PRIVATE KEY", "", der.data(), static_cast<long>(der.size())) <= 0) {
+    return SecretBytes();
+  }
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return SecretBytes::FromView(ByteView(reinterpret_cast<const uint8_t*>(data), n));
+}
+
+absl::StatusOr<P256PrivateKey> ParseP256PrivateKeyPem(ByteView pem) {
+  Ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return OpenSslError("BIO_new_mem_buf");
+  Ptr<EVP_PKEY> pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey) return absl::InvalidArgumentError("not a PEM private key");
+  char group[32] = {};
+  size_t group_len = 0;
+  if (EVP_PKEY_get_base_id(pkey.get()) != EVP_PKEY_EC ||
+      EVP_PKEY_get_utf8_string_param(pkey.get(), OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                     &group_len) != 1 ||
+      std::string_view(group, group_len) != "prime256v1") {
+    return absl::InvalidArgumentError("not a P-256 (prime256v1) key");
+  }
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(pkey.get(), OSSL_PKEY_PARAM_PRIV_KEY, &raw) != 1) {
+    return absl::InvalidArgumentError("the key has no private scalar");
+  }
+  Ptr<BIGNUM> d(raw);
+  SecretBytes scalar(32);
+  if (BN_bn2binpad(d.get(), scalar.data(), 32) != 32) {
+    return absl::InvalidArgumentError("private scalar out of range");
+  }
+  return P256PrivateKey::FromScalar(scalar.view());
+}
+
+absl::StatusOr<Bytes> MakeRootCaCert(const P256PrivateKey& root, const RootCaOptions& options) {
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> key, ToEvp(root));
+  Ptr<X509> cert(X509_new());
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return OpenSslError("X509_new");
+  // Serial: the first 16 bytes of SHA-256(public key), top bit clear (positive).
+  Hash32 h = Sha256(root.PublicKeyUncompressed().view());
+  h[0] &= 0x7f;
+  RETURN_IF_ERROR(SetSerial(cert.get(), ByteView(h.data(), 16)));
+  RETURN_IF_ERROR(SetName(X509_get_subject_name(cert.get()), options.common_name));
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get())) != 1 ||
+      ASN1_TIME_set(X509_getm_notBefore(cert.get()), absl::ToTimeT(options.not_before)) ==
+          nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(cert.get()),
+                    absl::ToTimeT(options.not_before + options.validity)) == nullptr ||
+      X509_set_pubkey(cert.get(), key.get()) != 1) {
+    return OpenSslError("filling the root certificate");
+  }
+  RETURN_IF_ERROR(AddExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE"));
+  RETURN_IF_ERROR(AddExtension(cert.get(), cert.get(), NID_key_usage,
+                               "critical,keyCertSign,cRLSign,digitalSignature"));
+  RETURN_IF_ERROR(AddExtension(cert.get(), cert.get(), NID_subject_key_identifier, "hash"));
+  return SignAndEncode(cert.get(), key.get());
+}
+
+absl::StatusOr<Bytes> MakeAppCaCert(const P256PrivateKey& app_ca, const Address& app_id,
+                                    const P256PrivateKey& root, ByteView root_cert_der) {
+  ASSIGN_OR_RETURN(Ptr<X509> issuer, ParseCert(root_cert_der));
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> root_key, ToEvp(root));
+  if (X509_check_private_key(issuer.get(), root_key.get()) != 1) {
+    return absl::InvalidArgumentError("the root certificate is not for the root CA key");
+  }
+  ASSIGN_OR_RETURN(Ptr<EVP_PKEY> app_key, ToEvp(app_ca));
+  Ptr<X509> cert(X509_new());
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) return OpenSslError("X509_new");
+  Hash32 h = Sha256(app_id.view());
+  h[0] &= 0x7f;
+  RETURN_IF_ERROR(SetSerial(cert.get(), ByteView(h.data(), 16)));
+  RETURN_IF_ERROR(
+      SetName(X509_get_subject_name(cert.get()), absl::StrCat(Hex0x(app_id.view()), " App CA")));
+  if (X509_set_issuer_name(cert.get(), X509_get_subject_name(issuer.get())) != 1 ||
+      X509_set1_notBefore(cert.get(), X509_get0_notBefore(issuer.get())) != 1 ||
+      X509_set1_notAfter(cert.get(), X509_get0_notAfter(issuer.get())) != 1 ||
+      X509_set_pubkey(cert.get(), app_key.get()) != 1) {
+    return OpenSslError("filling the app certificate");
+  }
+  RETURN_IF_ERROR(
+      AddExtension(cert.get(), issuer.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0"));
+  RETURN_IF_ERROR(AddExtension(cert.get(), issuer.get(), NID_key_usage,
+                               "critical,keyCertSign,cRLSign,digitalSignature"));
+  RETURN_IF_ERROR(AddExtension(cert.get(), issuer.get(), NID_subject_key_identifier, "hash"));
+  RETURN_IF_ERROR(
+      AddExtension(cert.get(), issuer.get(), NID_authority_key_identifier, "keyid:always"));
+  return SignAndEncode(cert.get(), root_key.get());
+}
+
+std::string CertDerToPem(ByteView der) {
+  Ptr<BIO> bio(BIO_new(BIO_s_mem()));
+  if (!bio ||
+      PEM_write_bio(bio.get(), "CERTIFICATE", "", der.data(), static_cast<long>(der.size())) <= 0) {
+    return "";
+  }
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(n));
+}
+
+absl::StatusOr<Bytes> CertPemToDer(ByteView pem) {
+  Ptr<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) return OpenSslError("BIO_new_mem_buf");
+  Ptr<X509> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (!cert) return absl::InvalidArgumentError("not a PEM certificate");
+  const int n = i2d_X509(cert.get(), nullptr);
+  if (n <= 0) return OpenSslError("encoding");
+  Bytes out(static_cast<size_t>(n));
+  unsigned char* p = out.data();
+  i2d_X509(cert.get(), &p);
+  return out;
+}
+
+absl::StatusOr<FixedBytes<65>> CertP256PublicKey(ByteView cert_der) {
+  ASSIGN_OR_RETURN(Ptr<X509> cert, ParseCert(cert_der));
+  EVP_PKEY* key = X509_get0_pubkey(cert.get());
+  const int n = key == nullptr ? 0 : i2d_PUBKEY(key, nullptr);
+  if (n != 91) return absl::InvalidArgumentError("the certificate's key is not P-256");
+  Bytes spki(91);
+  unsigned char* p = spki.data();
+  i2d_PUBKEY(key, &p);
+  if (!std::equal(std::begin(kSpkiPrefix), std::end(kSpkiPrefix), spki.begin())) {
+    return absl::InvalidArgumentError("the certificate's key is not P-256");
+  }
+  FixedBytes<65> out;
+  std::copy(spki.begin() + sizeof(kSpkiPrefix), spki.end(), out.begin());
+  return out;
+}
+
+absl::StatusOr<bool> CertIssuedBy(ByteView cert_der, ByteView issuer_der) {
+  ASSIGN_OR_RETURN(Ptr<X509> cert, ParseCert(cert_der));
+  ASSIGN_OR_RETURN(Ptr<X509> issuer, ParseCert(issuer_der));
+  if (X509_check_issued(issuer.get(), cert.get()) != X509_V_OK) return false;
+  return X509_verify(cert.get(), X509_get0_pubkey(issuer.get())) == 1;
+}
+
+}  // namespace chainkms::kms

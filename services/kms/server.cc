@@ -1,0 +1,131 @@
+#include "services/kms/server.h"
+
+#include <atomic>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "lib/chain/chain_set.h"
+#include "lib/common/hex.h"
+#include "lib/common/status_macros.h"
+#include "lib/eth/address.h"
+#include "lib/kms/attestation.h"
+#include "lib/kms/audit.h"
+#include "lib/kms/root_keys.h"
+#include "lib/server/server.h"
+#include "services/kms/keys_cli.h"
+#include "services/kms/kms_service.h"
+
+namespace chainkms::kms {
+
+absl::Status Run(const Config& config, const Deps& deps) {
+  server::Logger& log = *deps.logger;
+  RETURN_IF_ERROR(ProtectProcessSecrets());
+  std::map<uint64_t, RootKeys> keys;
+  for (const auto& [chain_id, dir] : config.key_dirs) {
+    absl::StatusOr<RootKeys> k = LoadKeyDir(dir);
+    if (!k.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("chain ", chain_id, " root keys: ", std::string(k.status().message())));
+    }
+    log.Info("root keys loaded", {{"chain_id", chain_id},
+                                  {"dir", dir},
+                                  {"k256_public_key", Hex0x(k->K256PublicKey().view())}});
+    keys.emplace(chain_id, *std::move(k));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<AuditLog> audit,
+                   AuditLog::Open(config.audit_log, config.replica));
+
+  DevAttestationVerifier dev;
+  EvidenceRouter router(config.insecure_dev_attestation ? &dev : nullptr, nullptr);
+  if (config.insecure_dev_attestation) {
+    log.Warn(
+        "INSECURE: --insecure-dev-attestation is on: dev attestations are taken as given and "
+        "keys are released to anything the contract allows; never use this outside a local "
+        "stack or tests");
+  }
+
+  server::GrpcServer server({.config = config.server, .logger = &log, .start_ready = false});
+  ChainSet chains;
+  for (const ChainConfig& c : config.chains) {
+    // The chain id is checked by the startup check and inside every decision, so a chain that
+    // is down at startup does not stop the others from being served.
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<Chain> chain,
+        ConnectChain(c, {.metrics = &server.metrics(), .check_chain_id = false}, *deps.clock));
+    chains.Add(std::move(chain));
+  }
+  KmsService kms(std::move(chains), std::move(keys), router, *audit, server.serving(), *deps.clock,
+                 {.dev_attestation = config.insecure_dev_attestation,
+                  .confirmations = static_cast<uint64_t>(config.confirmations)});
+  server.AddService(&kms);
+
+  // The startup check: every chain until all serve, then health SERVING.
+  chainkms::Notification checks_done;
+  std::thread checker([&] {
+    for (;;) {
+      if (kms.CheckChains()) {
+        server.SetReady(true);
+        log.Info("all chains serving");
+        break;
+      }
+      if (checks_done.WaitForNotificationWithTimeout(config.kms_info_check_interval)) break;
+    }
+  });
+  // Test seams: report the ports once serving, stop on deps.stop.
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    bool announced = false;
+    while (!finished.load()) {
+      if (!announced && server.WaitUntilServing(absl::Milliseconds(20))) {
+        announced = true;
+        if (deps.on_serving) deps.on_serving(server.port(), server.metrics_port());
+      }
+      if (deps.stop != nullptr &&
+          deps.stop->WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
+        server.RequestShutdown();
+        break;
+      }
+      if (deps.stop == nullptr && announced) break;
+    }
+  });
+  absl::Status status = server.Run();
+  finished.store(true);
+  watcher.join();
+  if (!checks_done.HasBeenNotified()) checks_done.Notify();
+  checker.join();
+  return status;
+}
+
+int Main(int argc, char** argv) {
+  if (std::optional<int> rc = RunSubcommand(argc, argv, std::cout, std::cerr, absl::Now())) {
+    return *rc;
+  }
+  Config config;
+  server::FlagSet flags(
+      "chainkms-kms: keys released only to CVMs the contract allows (chainkms.v1.Kms)\n"
+      "  subcommands: keys init --dir D | keys show --dir D | audit verify FILE");
+  RegisterFlags(flags, &config);
+  absl::StatusOr<server::ParseOutcome> outcome = flags.Parse(argc, argv);
+  if (!outcome.ok()) {
+    std::cerr << outcome.status().message() << "\n";
+    return 2;
+  }
+  if (*outcome == server::ParseOutcome::kHelp) {
+    std::cout << flags.Help();
+    return 0;
+  }
+  if (absl::Status s = FinishConfig(&config); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
+  if (absl::Status s = Run(config); !s.ok()) {
+    server::Logger::Default().Error("chainkms-kms failed", {{"error", std::string(s.message())}});
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace chainkms::kms
