@@ -1,0 +1,278 @@
+// Fail closed: every way the chain, the contract, the attestation setting or the audit sink can
+// go wrong ends with no key and a clear status. The chain is reached through a proxy in front
+// of anvil whose mode each test sets (pass, down, rate-limited, garbage, another chain).
+#include <atomic>
+
+#include "absl/cleanup/cleanup.h"
+#include "lib/testing/http_test_server.h"
+#include "nlohmann/json.hpp"
+#include "services/kms/kms_fixture_test.h"
+
+namespace chainkms::kms {
+namespace {
+
+using json = nlohmann::json;
+
+const Hash32 kHash = Fill<32>(0xc1);
+const Hash32 kDevice = Fill<32>(0xd1);
+
+enum class Mode { kPass, kDown, kRateLimited, kGarbage, kOtherChain };
+
+// Answers a JSON-RPC request (single or batch) with a rate-limit error per call, as public
+// endpoints do.
+std::string RateLimitBody(const std::string& body) {
+  const json req = json::parse(body, nullptr, false);
+  auto one = [](const json& id) {
+    return json{{"jsonrpc", "2.0"},
+                {"id", id},
+                {"error", {{"code", -32005}, {"message", "request rate limited, slow down"}}}};
+  };
+  if (req.is_array()) {
+    json out = json::array();
+    for (const json& r : req) out.push_back(one(r.value("id", json())));
+    return out.dump();
+  }
+  return one(req.is_object() ? req.value("id", json()) : json()).dump();
+}
+
+class KmsFaultsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto w = MakeWorld();
+    if (!w.ok()) {
+      error_ = new std::string(w.status().ToString());
+      return;
+    }
+    world_ = w->release();
+    auto app = world_->DeployApp({.device_id = kDevice, .compose_hash = kHash});
+    // Another chain (id 8453) with the same contracts at the same addresses.
+    auto other = testutil::AnvilProcess::Start({.chain_id = 8453});
+    if (!app.ok() || !other.ok()) {
+      error_ = new std::string(absl::StrCat(app.status().ToString(), other.status().ToString()));
+      return;
+    }
+    app_ = new Address(*app);
+    other_ = other->release();
+    auto t = CurlTransport::Create({.url = other_->url()});
+    JsonRpcClient rpc(*t);
+    TxManager txm(rpc, 8453, SystemClock::Get(), {.poll_interval = absl::Milliseconds(20)});
+    testutil::DevnetOptions options;
+    options.kms_info = world_->keys->OnChainInfo();
+    auto net = testutil::DeployDevnet(rpc, txm, world_->owner, options);
+    if (!net.ok() || net->kms != world_->net.kms) {
+      error_ = new std::string("the other chain's DstackKms is not at the same address");
+      return;
+    }
+    proxy_ = new testutil::HttpTestServer([](const std::string& body) {
+      switch (mode_.load()) {
+        case Mode::kPass:
+        case Mode::kOtherChain: {
+          absl::StatusOr<std::string> r =
+              (mode_.load() == Mode::kPass ? pass_ : other_pass_)->Post(body);
+          if (!r.ok()) return testutil::HttpTestServer::Response{.status = 502};
+          return testutil::HttpTestServer::Response{.body = *r};
+        }
+        case Mode::kDown:
+          return testutil::HttpTestServer::Response{.status = 503, .body = "upstream down"};
+        case Mode::kRateLimited:
+          return testutil::HttpTestServer::Response{.body = RateLimitBody(body)};
+        case Mode::kGarbage:
+          return testutil::HttpTestServer::Response{.body = "<html>maintenance</html>"};
+      }
+      return testutil::HttpTestServer::Response{.status = 500};
+    });
+    pass_ = *CurlTransport::Create({.url = world_->anvil->url()});
+    other_pass_ = *CurlTransport::Create({.url = other_->url()});
+    if (absl::Status s = proxy_->Start(); !s.ok()) error_ = new std::string(s.ToString());
+  }
+  static void TearDownTestSuite() {
+    delete proxy_;
+    delete other_;
+    delete world_;
+  }
+  void SetUp() override {
+    if (error_ != nullptr) GTEST_SKIP() << "no world: " << *error_;
+    mode_.store(Mode::kPass);
+  }
+
+  // A harness whose chain goes through the proxy; its startup check has passed.
+  std::unique_ptr<Harness> ProxiedHarness(HarnessOptions o = {}) {
+    o.rpc_url = proxy_->url();
+    auto h = MakeHarness(*world_, o);
+    EXPECT_TRUE(h.ok()) << h.status();
+    return h.ok() ? *std::move(h) : nullptr;
+  }
+
+  // UNAVAILABLE, nothing sealed, and an "error" audit line with `reason`.
+  void ExpectNoKey(Harness& h, const pb::GetAppKeyRequest& req, const std::string& reason) {
+    pb::GetAppKeyResponse resp;
+    const absl::Time start = absl::Now();
+    grpc::Status s = h.GetAppKey(req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+    EXPECT_EQ(ReasonOf(s), reason) << s.error_message();
+    EXPECT_TRUE(resp.sealed_keys().empty());
+    EXPECT_LT(absl::Now() - start, absl::Seconds(20));
+    std::vector<json> lines = AuditLines(h.audit_path);
+    if (h.audit_path != "/dev/full") {
+      ASSERT_FALSE(lines.empty());
+      EXPECT_EQ(lines.back()["decision"], "error");
+      EXPECT_EQ(lines.back()["reason"], reason);
+    }
+  }
+
+  static inline std::string* error_ = nullptr;
+  static inline World* world_ = nullptr;
+  static inline Address* app_ = nullptr;
+  static inline testutil::AnvilProcess* other_ = nullptr;
+  static inline testutil::HttpTestServer* proxy_ = nullptr;
+  static inline std::atomic<Mode> mode_{Mode::kPass};
+  static inline std::shared_ptr<CurlTransport> pass_;
+  static inline std::shared_ptr<CurlTransport> other_pass_;
+};
+
+TEST_F(KmsFaultsTest, ThroughTheProxyAKeyIsReleasedWhenAllIsWell) {
+  auto h = ProxiedHarness();
+  ASSERT_NE(h, nullptr);
+  Recipient r;
+  pb::GetAppKeyResponse resp;
+  grpc::Status s = h->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_FALSE(resp.sealed_keys().empty());
+}
+
+TEST_F(KmsFaultsTest, ChainDownReleasesNoKey) {
+  auto h = ProxiedHarness();
+  ASSERT_NE(h, nullptr);
+  mode_.store(Mode::kDown);
+  Recipient r;
+  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
+}
+
+TEST_F(KmsFaultsTest, ARateLimitBodyFromTheOnlyEndpointReleasesNoKey) {
+  auto h = ProxiedHarness();
+  ASSERT_NE(h, nullptr);
+  mode_.store(Mode::kRateLimited);
+  Recipient r;
+  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
+}
+
+TEST_F(KmsFaultsTest, AGarbageAnswerReleasesNoKey) {
+  auto h = ProxiedHarness();
+  ASSERT_NE(h, nullptr);
+  mode_.store(Mode::kGarbage);
+  Recipient r;
+  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
+}
+
+TEST_F(KmsFaultsTest, AnEndpointOnAnotherChainReleasesNoKey) {
+  auto h = ProxiedHarness();
+  ASSERT_NE(h, nullptr);
+  // The other chain has the same DstackKms address and would answer "App not registered"; the
+  // getChainId inside the same eth_call shows it is chain 8453.
+  mode_.store(Mode::kOtherChain);
+  Recipient r;
+  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
+}
+
+TEST_F(KmsFaultsTest, AnAppContractThatRevertsReleasesNoKey) {
+  // A registered "app" whose code reverts on every call (PUSH1 0 PUSH1 0 REVERT).
+  const Address reverting = Fill<20>(0x5e);
+  ASSERT_TRUE(
+      world_->rpc->Call("anvil_setCode", json::array({Hex0x(reverting.view()), "0x60006000fd"}))
+          .ok());
+  ASSERT_OK(world_->Send(world_->net.kms, dstack_kms::RegisterApp(reverting)).status());
+  auto h = ProxiedHarness();
+  ASSERT_NE(h, nullptr);
+  Recipient r;
+  ExpectNoKey(*h, world_->DevRequest(r, reverting, kHash, kDevice), "CHAIN_UNAVAILABLE");
+}
+
+TEST_F(KmsFaultsTest, WithDevAttestationOffEveryDevRequestIsRefused) {
+  auto h = ProxiedHarness({.dev_attestation = false});
+  ASSERT_NE(h, nullptr);
+  Recipient r;
+  pb::GetAppKeyResponse resp;
+  grpc::Status s = h->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(ReasonOf(s), "ATTESTATION_REJECTED");
+  EXPECT_THAT(s.error_message(), HasSubstr("--insecure-dev-attestation"));
+  EXPECT_TRUE(resp.sealed_keys().empty());
+  std::vector<json> lines = AuditLines(h->audit_path);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["decision"], "error");
+  EXPECT_EQ(lines[0]["reason"], "ATTESTATION_REJECTED");
+  grpc::ClientContext ctx;
+  pb::GetMetaResponse meta;
+  ASSERT_TRUE(h->stub->GetMeta(&ctx, pb::GetMetaRequest(), &meta).ok());
+  EXPECT_FALSE(meta.dev_attestation());
+}
+
+TEST_F(KmsFaultsTest, AnUnwritableAuditSinkReleasesNoKeyWithinTheDeadline) {
+  auto h = ProxiedHarness({.audit_path = "/dev/full"});
+  ASSERT_NE(h, nullptr);
+  Recipient r;
+  pb::GetAppKeyResponse resp;
+  grpc::Status s =
+      h->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp, absl::Seconds(2));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_EQ(ReasonOf(s), "AUDIT_UNAVAILABLE");
+  EXPECT_TRUE(resp.sealed_keys().empty());
+  EXPECT_TRUE(resp.app_id().empty());
+}
+
+TEST_F(KmsFaultsTest, AChainWhoseKmsInfoIsAnotherKeyIsNotServedUntilItMatches) {
+  // This replica mounts other root keys than the ones registered on chain.
+  auto h = MakeHarness(*world_, {.check_chains = false});
+  ASSERT_TRUE(h.ok()) << h.status();
+  const std::string other_dir = world_->dir + "/other-keys";
+  ASSERT_OK_AND_ASSIGN(RootKeys other, InitKeyDir(other_dir, absl::Now()));
+  // Register the other keys on chain, then put ours back whatever happens.
+  absl::Cleanup restore = [&] {
+    (void)world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(world_->keys->OnChainInfo()));
+  };
+  ASSERT_OK(world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(other.OnChainInfo())).status());
+  EXPECT_FALSE((*h)->kms->CheckChains());
+  EXPECT_FALSE((*h)->kms->AllChainsServing());
+  Recipient r;
+  pb::GetAppKeyResponse resp;
+  grpc::Status s = (*h)->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ReasonOf(s), "CHAIN_NOT_SERVING");
+  EXPECT_THAT(s.error_message(), HasSubstr("k256Pubkey"));
+  EXPECT_THAT(s.error_message(), HasSubstr(Hex0x(world_->keys->K256PublicKey().view())));
+  pb::GetAppEnvEncryptPubKeyResponse pub;
+  EXPECT_EQ(ReasonOf((*h)->EnvPubKey(*app_, &pub)), "CHAIN_NOT_SERVING");
+  grpc::ClientContext ctx;
+  pb::GetMetaResponse meta;
+  ASSERT_TRUE((*h)->stub->GetMeta(&ctx, pb::GetMetaRequest(), &meta).ok());
+  ASSERT_EQ(meta.chains_size(), 1);
+  EXPECT_FALSE(meta.chains(0).serving());
+  EXPECT_THAT(meta.chains(0).not_serving_reason(), HasSubstr("not the loaded root key"));
+  // The operator registers the right keys; the next check serves the chain.
+  ASSERT_OK(
+      world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(world_->keys->OnChainInfo())).status());
+  EXPECT_TRUE((*h)->kms->CheckChains());
+  EXPECT_TRUE((*h)->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp).ok());
+}
+
+TEST_F(KmsFaultsTest, DecisionsArePinnedConfirmationsBehindTheHead) {
+  ASSERT_TRUE(world_->rpc->Call("anvil_mine", json::array({"0x5"})).ok());
+  auto h = ProxiedHarness({.confirmations = 3});
+  ASSERT_NE(h, nullptr);
+  Recipient r;
+  pb::GetAppKeyResponse resp;
+  ASSERT_TRUE(h->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp).ok());
+  absl::StatusOr<json> head =
+      world_->rpc->Call("eth_getBlockByNumber", json::array({"latest", false}));
+  ASSERT_TRUE(head.ok());
+  const uint64_t head_number = std::stoull((*head)["number"].get<std::string>(), nullptr, 16);
+  EXPECT_EQ(resp.block_number() + 3, head_number);
+  absl::StatusOr<json> pinned =
+      world_->rpc->Call("eth_getBlockByNumber",
+                        json::array({absl::StrCat("0x", absl::Hex(resp.block_number())), false}));
+  ASSERT_TRUE(pinned.ok());
+  EXPECT_EQ(Hex0x(AsBytes(resp.block_hash())), (*pinned)["hash"].get<std::string>());
+}
+
+}  // namespace
+}  // namespace chainkms::kms
