@@ -1,1 +1,82 @@
+#include "services/kms/config.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/testing/status_matchers.h"
+
+namespace chainkms::kms {
+namespace {
+
+using ::chainkms::testutil::StatusIs;
+using ::testing::HasSubstr;
+
+constexpr char kKms[] = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+
+absl::StatusOr<Config> Parse(std::vector<std::string> args,
+                             std::map<std::string, std::string> env = {}) {
+  Config config;
+  server::FlagSet flags("test");
+  RegisterFlags(flags, &config);
+  args.insert(args.begin(), "chainkms-kms");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  absl::StatusOr<server::ParseOutcome> o =
+      flags.Parse(static_cast<int>(argv.size()), argv.data(), MapEnv(env));
+  if (!o.ok()) return o.status();
+  absl::Status s = FinishConfig(&config, MapEnv(env));
+  if (!s.ok()) return s;
+  return config;
+}
+
+std::string Chain(uint64_t id) { return absl::StrCat(id, "=http://127.0.0.1:8545;kms=", kKms); }
+
+TEST(KmsConfigTest, OneChainTakesABareKeyDirAndDefaults) {
+  ASSERT_OK_AND_ASSIGN(
+      Config c, Parse({"--chain=" + Chain(31337), "--key-dir=/keys"}, {{"HOSTNAME", "kms-7f9c"}}));
+  EXPECT_EQ(c.key_dirs.at(31337), "/keys");
+  EXPECT_FALSE(c.insecure_dev_attestation);
+  EXPECT_EQ(c.confirmations, 0);
+  EXPECT_EQ(c.audit_log, "-");
+  EXPECT_EQ(c.replica, "kms-7f9c");
+}
+
+TEST(KmsConfigTest, SeveralChainsNeedOneKeyDirEach) {
+  const std::string chains = Chain(31337) + " " + Chain(8453);
+  ASSERT_OK_AND_ASSIGN(Config c,
+                       Parse({"--chain=" + chains, "--key-dir=31337=/k/a 8453=/k/b", "--replica=r1",
+                              "--insecure-dev-attestation", "--confirmations=5"}));
+  EXPECT_EQ(c.key_dirs.at(8453), "/k/b");
+  EXPECT_EQ(c.replica, "r1");
+  EXPECT_TRUE(c.insecure_dev_attestation);
+  EXPECT_EQ(c.confirmations, 5);
+  EXPECT_THAT(Parse({"--chain=" + chains, "--key-dir=/k"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("<chain id>=<dir>")));
+  EXPECT_THAT(
+      Parse({"--chain=" + chains, "--key-dir=31337=/k/a"}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("no key directory for chain 8453")));
+  EXPECT_THAT(Parse({"--chain=" + chains, "--key-dir=31337=/a 31337=/b 8453=/c"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("given twice")));
+  EXPECT_THAT(Parse({"--chain=" + Chain(31337), "--key-dir=1=/a"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not in --chain")));
+}
+
+TEST(KmsConfigTest, MissingPiecesAreNamed) {
+  EXPECT_THAT(Parse({"--key-dir=/k"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--chain")));
+  EXPECT_THAT(Parse({"--chain=" + Chain(31337)}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("keys init")));
+  EXPECT_THAT(Parse({"--chain=" + Chain(31337), "--key-dir=/k", "--confirmations=-1"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--confirmations")));
+  // The environment works like the flags.
+  ASSERT_OK_AND_ASSIGN(Config c, Parse({}, {{"CHAINKMS_CHAIN", Chain(31337)},
+                                            {"CHAINKMS_KEY_DIR", "/env/keys"},
+                                            {"CHAINKMS_INSECURE_DEV_ATTESTATION", "true"}}));
+  EXPECT_EQ(c.key_dirs.at(31337), "/env/keys");
+}
+
+}  // namespace
+}  // namespace chainkms::kms

@@ -195,7 +195,8 @@ struct Harness {
   }
 };
 
-absl::StatusOr<std::unique_ptr<Harness>> MakeHarness(World& w, HarnessOptions o = {}) {
+[[maybe_unused]] absl::StatusOr<std::unique_ptr<Harness>> MakeHarness(World& w,
+                                                                      HarnessOptions o = {}) {
   static int counter = 0;
   auto h = std::make_unique<Harness>();
   h->router = std::make_unique<EvidenceRouter>(o.dev_attestation ? &h->dev : nullptr, nullptr);

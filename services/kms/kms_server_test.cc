@@ -1,0 +1,256 @@
+// chainkms-kms as operators run it: flags → Config → Run. Health stays NOT_SERVING until the
+// on-chain kmsInfo matches the mounted root keys; then clients in another language (Node, from
+// proto/ alone) and the real dstack SDK verify what it serves.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_join.h"
+#include "lib/kms/derive.h"
+#include "lib/kms/env_crypt.h"
+#include "lib/testing/grpc_health.h"
+#include "lib/testing/scrape_metrics.h"
+#include "nlohmann/json.hpp"
+#include "services/kms/config.h"
+#include "services/kms/keys_cli.h"
+#include "services/kms/kms_fixture_test.h"
+#include "services/kms/server.h"
+
+namespace chainkms::kms {
+namespace {
+
+using json = nlohmann::json;
+
+const Hash32 kHash = Fill<32>(0xc1);
+const Hash32 kDevice = Fill<32>(0xd1);
+
+struct CommandResult {
+  int rc = -1;
+  std::string out;
+};
+
+// Runs a shell command (stderr passes through to the test log).
+CommandResult RunCommand(const std::string& cmd) {
+  CommandResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string SourceDir() {
+  const char* d = std::getenv("CHAINKMS_SOURCE_DIR");
+  return d != nullptr ? d : ".";
+}
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+absl::StatusOr<Config> ConfigFromFlags(std::vector<std::string> args) {
+  Config config;
+  server::FlagSet flags("test");
+  RegisterFlags(flags, &config);
+  args.insert(args.begin(), "chainkms-kms");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  ASSIGN_OR_RETURN(server::ParseOutcome outcome,
+                   flags.Parse(static_cast<int>(argv.size()), argv.data()));
+  if (outcome != server::ParseOutcome::kRun) return absl::InternalError("help?");
+  RETURN_IF_ERROR(FinishConfig(&config));
+  return config;
+}
+
+// Run() on a thread, stopped (and joined) when the object goes away.
+struct RunningKms {
+  chainkms::Notification stop;
+  chainkms::Notification serving;
+  std::atomic<int> port{0};
+  std::atomic<int> metrics_port{0};
+  absl::Status result;
+  std::thread thread;
+
+  explicit RunningKms(const Config& config) {
+    thread = std::thread([this, config] {
+      Deps deps;
+      deps.stop = &stop;
+      deps.on_serving = [this](int p, int m) {
+        port.store(p);
+        metrics_port.store(m);
+        serving.Notify();
+      };
+      result = ::chainkms::kms::Run(config, deps);
+      if (!serving.HasBeenNotified()) serving.Notify();
+    });
+  }
+  void Stop() {
+    if (!stop.HasBeenNotified()) stop.Notify();
+    if (thread.joinable()) thread.join();
+  }
+  ~RunningKms() { Stop(); }
+};
+
+class KmsServerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto w = MakeWorld();
+    if (!w.ok()) {
+      error_ = new std::string(w.status().ToString());
+      return;
+    }
+    world_ = w->release();
+    auto app = world_->DeployApp({.device_id = kDevice, .compose_hash = kHash});
+    if (!app.ok()) {
+      error_ = new std::string(app.status().ToString());
+      return;
+    }
+    app_ = new Address(*app);
+  }
+  static void TearDownTestSuite() { delete world_; }
+  void SetUp() override {
+    if (error_ != nullptr) GTEST_SKIP() << "no world: " << *error_;
+  }
+
+  std::vector<std::string> Flags(const std::string& key_dir, const std::string& audit) {
+    return {"--listen=127.0.0.1:0",
+            "--metrics-listen=127.0.0.1:0",
+            absl::StrCat("--chain=31337=", world_->anvil->url(),
+                         ";kms=", Hex0x(world_->net.kms.view())),
+            "--key-dir=" + key_dir,
+            "--insecure-dev-attestation",
+            "--audit-log=" + audit,
+            "--kms-info-check-interval=50ms",
+            "--replica=kms-a"};
+  }
+
+  static inline std::string* error_ = nullptr;
+  static inline World* world_ = nullptr;
+  static inline Address* app_ = nullptr;
+};
+
+TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk) {
+  // Start while the chain names other root keys.
+  ASSERT_OK_AND_ASSIGN(RootKeys other, InitKeyDir(world_->dir + "/server-other", absl::Now()));
+  absl::Cleanup restore = [&] {
+    (void)world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(world_->keys->OnChainInfo()));
+  };
+  ASSERT_OK(world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(other.OnChainInfo())).status());
+  const std::string audit = world_->dir + "/server-audit.log";
+  ASSERT_OK_AND_ASSIGN(Config config, ConfigFromFlags(Flags(world_->key_dir, audit)));
+  RunningKms kms(config);
+  ASSERT_TRUE(kms.serving.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  const int port = kms.port.load();
+  // Several checks have run (every 50 ms) and health still says NOT_SERVING.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(testutil::HealthStatus(port), 2);
+    absl::SleepFor(absl::Milliseconds(60));
+  }
+  // The operator registers the mounted keys: the next check serves.
+  ASSERT_OK(
+      world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(world_->keys->OnChainInfo())).status());
+  ASSERT_TRUE(testutil::WaitForHealth(port, 1, absl::Seconds(10)));
+
+  // A Node client built from proto/ alone gets the env key, runs a dev GetAppKey, unseals.
+  json claims = {{"app_id", HexEncode(app_->view())},
+                 {"compose_hash", HexEncode(kHash.view())},
+                 {"instance_id", HexEncode(Fill<20>(0x11).view())},
+                 {"device_id", HexEncode(kDevice.view())},
+                 {"mr_aggregated", HexEncode(Fill<32>(1).view())},
+                 {"mr_system", HexEncode(Fill<32>(2).view())},
+                 {"os_image_hash", HexEncode(world_->net.os_image_hash.view())},
+                 {"tcb_status", "UpToDate"},
+                 {"advisory_ids", json::array()},
+                 {"key_provider_id", HexEncode(world_->keys->CaSpkiDer())}};
+  CommandResult node = RunCommand(absl::StrCat("node ", SourceDir(),
+                                               "/tests/kms/node_kms_client.mjs 127.0.0.1:", port,
+                                               " 31337 ", Quote(claims.dump())));
+  ASSERT_EQ(node.rc, 0) << node.out;
+  ASSERT_OK_AND_ASSIGN(EnvKey env, DeriveEnvKey(world_->keys->ca, *app_));
+  const json node_out = json::parse(node.out);
+  EXPECT_EQ(node_out["env_public_key"].get<std::string>(), HexEncode(env.public_key.view()));
+  EXPECT_EQ(node_out["dev"], true);
+
+  // The dstack SDK's own verifier accepts both signatures against the root k256 key.
+  auto channel =
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  auto stub = pb::Kms::NewStub(channel);
+  grpc::ClientContext ctx;
+  pb::GetAppEnvEncryptPubKeyRequest req;
+  req.set_chain_id(kChainId);
+  req.set_app_id(Raw(*app_));
+  pb::GetAppEnvEncryptPubKeyResponse pub;
+  ASSERT_TRUE(stub->GetAppEnvEncryptPubKey(&ctx, req, &pub).ok());
+  json v = {{"app_id", HexEncode(app_->view())},
+            {"public_key", HexEncode(AsBytes(pub.public_key()))},
+            {"signature", HexEncode(AsBytes(pub.signature()))},
+            {"signature_v1", HexEncode(AsBytes(pub.signature_v1()))},
+            {"timestamp", pub.timestamp()},
+            {"k256_public_key", HexEncode(world_->keys->K256PublicKey().view())}};
+  CommandResult verify = RunCommand(absl::StrCat(
+      "node ", SourceDir(), "/tests/kms/dstack_sdk_check.mjs verify ", Quote(v.dump())));
+  EXPECT_EQ(verify.rc, 0) << verify.out;
+  // The SDK's encryptEnvVars output for that key opens with the derived env key.
+  CommandResult enc =
+      RunCommand(absl::StrCat("node ", SourceDir(), "/tests/kms/dstack_sdk_check.mjs encrypt ",
+                              HexEncode(AsBytes(pub.public_key()))));
+  ASSERT_EQ(enc.rc, 0) << enc.out;
+  const json enc_out = json::parse(enc.out);
+  ASSERT_OK_AND_ASSIGN(Bytes payload, HexDecode(enc_out["encrypted"].get<std::string>()));
+  ASSERT_OK_AND_ASSIGN(SecretBytes plain, DecryptEnv(env.private_key.view(), payload));
+  const json env_json = json::parse(std::string(plain.view().begin(), plain.view().end()));
+  EXPECT_EQ(env_json["env"], enc_out["env"]);
+
+  // /metrics: decisions by outcome, the dev counter, the chain's serving gauge.
+  absl::StatusOr<std::string> metrics = testutil::ScrapeMetrics(kms.metrics_port.load());
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_THAT(*metrics,
+              HasSubstr("chainkms_kms_decisions_total{chain_id=\"31337\",outcome=\"issued\""));
+  EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_dev_attestations_total 1"));
+  EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_chain_serving{chain_id=\"31337\"} 1"));
+  EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_derivation_seconds_count 1"));
+  EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_boot_policy_seconds_count{chain_id=\"31337\"} 1"));
+
+  kms.Stop();
+  EXPECT_TRUE(kms.result.ok()) << kms.result;
+
+  // `audit verify` accepts the log, then names a tampered line.
+  std::ostringstream out, err;
+  std::vector<std::string> args = {"chainkms-kms", "audit", "verify", audit};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  EXPECT_EQ(RunSubcommand(4, argv.data(), out, err, absl::Now()), 0) << out.str() << err.str();
+  std::vector<json> lines = AuditLines(audit);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["replica"], "kms-a");
+  std::ifstream in(audit);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  text.replace(text.find("\"issued\""), 8, "\"denied\"");
+  std::ofstream(audit, std::ios::trunc) << text << "{\"seq\":2,\"prev\":\"00\"}\n";
+  std::ostringstream out2;
+  EXPECT_EQ(RunSubcommand(4, argv.data(), out2, err, absl::Now()), 1);
+  EXPECT_THAT(out2.str(), HasSubstr(":1: chain broken"));
+}
+
+TEST_F(KmsServerTest, RefusesToStartOnAGroupReadableKeyNamingTheFile) {
+  const std::string dir = world_->dir + "/open-keys";
+  std::filesystem::copy(world_->key_dir, dir);
+  std::filesystem::permissions(dir + "/root-k256.key", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  ASSERT_OK_AND_ASSIGN(Config config,
+                       ConfigFromFlags(Flags(dir, world_->dir + "/unused-audit.log")));
+  absl::Status s = ::chainkms::kms::Run(config, {});
+  EXPECT_THAT(s,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       testing::AllOf(HasSubstr(dir + "/root-k256.key"), HasSubstr("too open"))));
+}
+
+}  // namespace
+}  // namespace chainkms::kms
