@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "bench/grpc_load.h"
 #include "bench/load_util.h"
 #include "chainkms/v1/registry.grpc.pb.h"
 #include "grpcpp/client_context.h"
@@ -70,7 +71,6 @@ namespace pb = ::chainkms::v1;
 using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kChainId = 31337;
-constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -126,12 +126,7 @@ Env Setup() {
   return env;
 }
 
-std::shared_ptr<grpc::Channel> NewChannel(int port) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // one connection per client thread
-  return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials(), args);
-}
+using bench::NewChannel;
 
 nlohmann::json MeasurePrerequisites(Env& env, pb::Registry::Stub& stub, int items, int rounds) {
   // The direct path: the same FailoverClient + ChainReader stack the service builds.
@@ -182,48 +177,6 @@ nlohmann::json MeasurePrerequisites(Env& env, pb::Registry::Stub& stub, int item
           {"overhead_p99", Percentile(grpc_ms, 0.99) / Percentile(lib_ms, 0.99)}};
 }
 
-// `threads` clients, each on its own connection, calling Health/Check back to back (raw
-// ByteBuffer, empty HealthCheckRequest) for `seconds`. Returns completed OK calls per second.
-double HealthQps(int port, int threads, double seconds) {
-  const grpc::internal::RpcMethod method(kHealthCheck, grpc::internal::RpcMethod::NORMAL_RPC);
-  std::vector<std::shared_ptr<grpc::Channel>> channels;
-  for (int t = 0; t < threads; ++t) channels.push_back(NewChannel(port));
-  auto call = [&](grpc::Channel* ch) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    // An empty HealthCheckRequest (service "": the whole server) is zero bytes, but a message
-    // must be a ByteBuffer holding a slice, even an empty one.
-    grpc::Slice empty;
-    grpc::ByteBuffer req(&empty, 1), resp;
-    return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(ch, method, &ctx,
-                                                                                 req, &resp)
-        .ok();
-  };
-  for (auto& ch : channels) {  // connect and warm up
-    for (int i = 0; i < 50; ++i) {
-      if (!call(ch.get())) Die(absl::UnavailableError("health check failed"), "warm-up");
-    }
-  }
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> ok{0}, failed{0};
-  std::vector<std::thread> workers;
-  const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&, t] {
-      int64_t n = 0, f = 0;
-      while (!stop.load(std::memory_order_relaxed)) (call(channels[t].get()) ? n : f)++;
-      ok += n;
-      failed += f;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& w : workers) w.join();
-  const double elapsed = Seconds(start, Clock::now());
-  if (failed > 0) Die(absl::InternalError(absl::StrCat(failed.load(), " failed")), "health QPS");
-  return static_cast<double>(ok.load()) / elapsed;
-}
-
 // Our GrpcServer with the Registry service (its chain backend on anvil), at `log_level`; RPC log
 // lines go to /dev/null through the logger's sink (the same formatting and one write per line).
 double OursQps(Env& env, const std::string& log_level, int threads, double seconds) {
@@ -244,22 +197,9 @@ double OursQps(Env& env, const std::string& log_level, int threads, double secon
   registry::RegistryService service(std::move(chains), nullptr, srv.serving(), SystemClock::Get());
   srv.AddService(&service);
   if (absl::Status s = srv.Start(); !s.ok()) Die(s, "start our server");
-  const double qps = HealthQps(srv.port(), threads, seconds);
+  const double qps =
+      bench::UnaryQps(kProgram, srv.port(), bench::kHealthCheck, "", threads, seconds);
   srv.Stop();
-  return qps;
-}
-
-// The baseline: a bare grpc::Server with the default health service only.
-double BareQps(int threads, double seconds) {
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  std::unique_ptr<grpc::Server> srv = builder.BuildAndStart();
-  if (srv == nullptr || port == 0) Die(absl::UnavailableError("bare server"), "start bare server");
-  srv->GetHealthCheckService()->SetServingStatus(true);
-  const double qps = HealthQps(port, threads, seconds);
-  srv->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   return qps;
 }
 
@@ -306,7 +246,7 @@ int main(int argc, char** argv) {
   }
   std::vector<double> bare, warn, info;
   for (int p = 0; p < passes; ++p) {
-    bare.push_back(BareQps(threads, seconds));
+    bare.push_back(bench::BareHealthQps(kProgram, threads, seconds));
     warn.push_back(OursQps(env, "warn", threads, seconds));
     info.push_back(OursQps(env, "info", threads, seconds));
   }

@@ -24,6 +24,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: chainkms-devnet bootstrap --rpc URL [--private-key HEX] [--out FILE]\n"
+    "                                 [--k256-pubkey HEX --ca-pubkey HEX]   (kmsInfo to register;\n"
+    "                                  chainkms-kms keys show --json prints both)\n"
     "       chainkms-devnet demo --rpc URL --devnet FILE [--private-key HEX]\n";
 // anvil's first development account (public knowledge; for local chains only).
 constexpr char kAnvilKey0[] = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -34,7 +36,8 @@ absl::StatusOr<Flags> ParseFlags(const std::vector<std::string>& args, size_t fr
   Flags flags;
   for (size_t i = from; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a.rfind("--", 0) != 0) return absl::InvalidArgumentError(absl::StrCat("unexpected '", a, "'"));
+    if (a.rfind("--", 0) != 0)
+      return absl::InvalidArgumentError(absl::StrCat("unexpected '", a, "'"));
     if (auto eq = a.find('='); eq != std::string::npos) {
       flags[a.substr(2, eq - 2)] = a.substr(eq + 1);
     } else if (i + 1 < args.size()) {
@@ -79,9 +82,8 @@ absl::StatusOr<Session> Connect(const Flags& f) {
   s.rpc = std::make_unique<JsonRpcClient>(
       std::make_shared<CurlTransport>(CurlTransport::Options{.url = url}));
   ASSIGN_OR_RETURN(uint64_t chain_id, eth_rpc::ChainId(*s.rpc));
-  s.txm = std::make_unique<TxManager>(
-      *s.rpc, chain_id, SystemClock::Get(),
-      TxManagerOptions{.poll_interval = absl::Milliseconds(100)});
+  s.txm = std::make_unique<TxManager>(*s.rpc, chain_id, SystemClock::Get(),
+                                      TxManagerOptions{.poll_interval = absl::Milliseconds(100)});
   ASSIGN_OR_RETURN(s.signer, DeployerSigner(f));
   return s;
 }
@@ -90,11 +92,21 @@ absl::Status Bootstrap(const Flags& f) {
   ASSIGN_OR_RETURN(Session s, Connect(f));
   testutil::DevnetOptions options;
   options.gateway_app_id = "chainkms-devnet-gateway";
-  ASSIGN_OR_RETURN(testutil::Devnet net,
-                   testutil::DeployDevnet(*s.rpc, *s.txm, s.signer, options,
-                                         [](std::string_view line) {
-                                           std::cerr << "devnet: " << line << "\n";
-                                         }));
+  // The KMS root keys to register (chainkms-kms keys show): both or neither.
+  const bool k256 = f.contains("k256-pubkey"), ca = f.contains("ca-pubkey");
+  if (k256 != ca) return absl::InvalidArgumentError("--k256-pubkey and --ca-pubkey go together");
+  if (k256) {
+    ASSIGN_OR_RETURN(options.kms_info.k256_pubkey, HexDecode(f.at("k256-pubkey")));
+    ASSIGN_OR_RETURN(options.kms_info.ca_pubkey, HexDecode(f.at("ca-pubkey")));
+    if (options.kms_info.k256_pubkey.size() != 33) {
+      return absl::InvalidArgumentError("--k256-pubkey: a 33-byte compressed key");
+    }
+  }
+  ASSIGN_OR_RETURN(
+      testutil::Devnet net,
+      testutil::DeployDevnet(*s.rpc, *s.txm, s.signer, options, [](std::string_view line) {
+        std::cerr << "devnet: " << line << "\n";
+      }));
   const std::string json = net.ToJson().dump(2) + "\n";
   if (auto it = f.find("out"); it != f.end()) {
     std::ofstream out(it->second);
@@ -120,17 +132,20 @@ absl::Status Demo(const Flags& f) {
   std::stringstream ss;
   ss << in.rdbuf();
   const auto j = nlohmann::json::parse(ss.str(), nullptr, false);
-  if (!in || j.is_discarded()) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
+  if (!in || j.is_discarded())
+    return absl::InvalidArgumentError(absl::StrCat("cannot read ", path));
   ASSIGN_OR_RETURN(Address kms, JsonAddressField(j, "dstackKms"));
   ASSIGN_OR_RETURN(Session s, Connect(f));
 
   // The compose hash of DESIGN §5.2's vector and a device id, registered at deployment.
-  ASSIGN_OR_RETURN(Hash32 hash, ParseHash32("0x6148eabae40413a5c15aeab33343e7a219edc0cda2c2556add9a96ec76d61b11"));
+  ASSIGN_OR_RETURN(
+      Hash32 hash,
+      ParseHash32("0x6148eabae40413a5c15aeab33343e7a219edc0cda2c2556add9a96ec76d61b11"));
   Hash32 device;
   device[31] = 0x01;
   AppPolicyInit init{.owner = s.signer->address(), .device_id = device, .compose_hash = hash};
   ASSIGN_OR_RETURN(Receipt r, testutil::SendAndWait(*s.txm, s.signer, kms,
-                                                   dstack_kms::DeployAndRegisterApp(init)));
+                                                    dstack_kms::DeployAndRegisterApp(init)));
   std::optional<Address> app;
   for (const auto& e : r.EventsFrom(kms)) {
     if (auto* d = std::get_if<AppDeployedViaFactory>(&e)) app = d->app_id;
@@ -145,14 +160,18 @@ absl::Status Demo(const Flags& f) {
   const std::vector<Hash32> devices = {device, other};
   const std::vector<Hash32> hashes = {hash, other};
   ASSIGN_OR_RETURN(Prerequisites p, reader.CheckPrerequisites(*app, devices, hashes));
-  std::cout << "prerequisites at block " << p.block.number << " (one eth_call through Multicall3):\n"
+  std::cout << "prerequisites at block " << p.block.number
+            << " (one eth_call through Multicall3):\n"
             << "  allowAnyDevice=" << p.allow_any_device << "\n"
             << "  device " << Hex0x(device) << " allowed=" << p.device_allowed[0] << "\n"
             << "  device " << Hex0x(other) << " allowed=" << p.device_allowed[1] << "\n"
             << "  compose hash " << Hex0x(hash) << " allowed=" << p.compose_hash_allowed[0] << "\n"
-            << "  compose hash " << Hex0x(other) << " allowed=" << p.compose_hash_allowed[1] << "\n";
+            << "  compose hash " << Hex0x(other) << " allowed=" << p.compose_hash_allowed[1]
+            << "\n";
 
-  AppBootInfo boot{.app_id = *app, .compose_hash = hash, .device_id = device,
+  AppBootInfo boot{.app_id = *app,
+                   .compose_hash = hash,
+                   .device_id = device,
                    .os_image_hash = testutil::DevnetOptions::DefaultOsImageHash(),
                    .tcb_status = "UpToDate"};
   ASSIGN_OR_RETURN(AllowDecision yes, reader.IsAppAllowed(boot));

@@ -100,13 +100,16 @@ function describeError(err, root) {
     if (bin) {
       const ErrorInfo = root.lookupType('chainkms.v1.ErrorInfo');
       for (const any of root.lookupType('chainkms.v1.Status').decode(bin).details) {
-        if (any.type_url.endsWith('/chainkms.v1.ErrorInfo')) {
+        // chainkms sends type.googleapis.com/google.rpc.ErrorInfo (wire-compatible mirror).
+        if (any.type_url.endsWith('.ErrorInfo')) {
           const info = ErrorInfo.decode(any.value);
           text += ` [${info.reason} ${JSON.stringify(info.metadata)}]`;
         }
       }
     }
   } catch { /* details are best effort */ }
+  const reason = err.metadata?.get('chainkms-reason')?.[0];
+  if (reason && !text.includes(`[${reason} `)) text += ` [${reason}]`;
   return text;
 }
 
