@@ -8,6 +8,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_join.h"
+#include "lib/kms/app_keys.h"
 #include "lib/kms/derive.h"
 #include "lib/kms/env_crypt.h"
 #include "lib/testing/grpc_health.h"
@@ -71,6 +72,12 @@ absl::StatusOr<Config> ConfigFromFlags(std::vector<std::string> args) {
 
 // Run() on a thread, stopped (and joined) when the object goes away.
 struct RunningKms {
+  chainkms::Mutex mu;
+  std::vector<std::string> log_lines;  // every log line the server wrote
+  server::Logger logger{[this](std::string_view line) {
+    chainkms::MutexLock lock(&mu);
+    log_lines.emplace_back(line);
+  }};
   chainkms::Notification stop;
   chainkms::Notification serving;
   std::atomic<int> port{0};
@@ -82,6 +89,7 @@ struct RunningKms {
     thread = std::thread([this, config] {
       Deps deps;
       deps.stop = &stop;
+      deps.logger = &logger;
       deps.on_serving = [this](int p, int m) {
         port.store(p);
         metrics_port.store(m);
@@ -220,6 +228,21 @@ TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk
 
   kms.Stop();
   EXPECT_TRUE(kms.result.ok()) << kms.result;
+  // No secret in any log line or metric: the root keys, the app keys the Node client received.
+  ASSERT_OK_AND_ASSIGN(AppKeySet issued, DeriveAppKeySet(*world_->keys, *app_, Fill<20>(0x11)));
+  std::string logs;
+  {
+    chainkms::MutexLock lock(&kms.mu);
+    ASSERT_GT(kms.log_lines.size(), 5u);
+    for (const std::string& l : kms.log_lines) logs += l + "\n";
+  }
+  EXPECT_THAT(logs, HasSubstr("INSECURE: dev attestation accepted"));
+  for (ByteView secret :
+       {world_->keys->k256.secret().view(), world_->keys->ca.scalar().view(),
+        issued.disk_crypt_key.view(), issued.env_crypt_key.view(), issued.k256_key.view()}) {
+    EXPECT_THAT(logs, testing::Not(HasSubstr(HexEncode(secret))));
+    EXPECT_THAT(*metrics, testing::Not(HasSubstr(HexEncode(secret))));
+  }
 
   // `audit verify` accepts the log, then names a tampered line.
   std::ostringstream out, err;
