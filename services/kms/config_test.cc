@@ -1,5 +1,11 @@
 #include "services/kms/config.h"
 
+#include <map>
+#include <optional>
+
+#include "lib/common/status_macros.h"
+#include "services/kms/server.h"
+
 #include <string>
 #include <vector>
 
@@ -16,20 +22,14 @@ using ::testing::HasSubstr;
 
 constexpr char kKms[] = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 
-absl::StatusOr<Config> Parse(std::vector<std::string> args,
+absl::StatusOr<Config> Parse(const std::vector<std::string>& args,
                              std::map<std::string, std::string> env = {}) {
-  Config config;
-  server::FlagSet flags("test");
-  RegisterFlags(flags, &config);
-  args.insert(args.begin(), "chainkms-kms");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  absl::StatusOr<server::ParseOutcome> o =
-      flags.Parse(static_cast<int>(argv.size()), argv.data(), MapEnv(env));
-  if (!o.ok()) return o.status();
-  absl::Status s = FinishConfig(&config, MapEnv(env));
-  if (!s.ok()) return s;
-  return config;
+  server::ServiceMainSpec<Config> spec = MainSpec();
+  const EnvLookup lookup = MapEnv(env);
+  spec.finish = [&](Config* c) { return FinishConfig(c, lookup); };
+  ASSIGN_OR_RETURN(std::optional<Config> config, server::ParseServiceFlags(spec, args, lookup));
+  if (!config.has_value()) return absl::InternalError("--help");
+  return *std::move(config);
 }
 
 std::string Chain(uint64_t id) { return absl::StrCat(id, "=http://127.0.0.1:8545;kms=", kKms); }

@@ -56,18 +56,10 @@ std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-absl::StatusOr<Config> ConfigFromFlags(std::vector<std::string> args) {
-  Config config;
-  server::FlagSet flags("test");
-  RegisterFlags(flags, &config);
-  args.insert(args.begin(), "chainkms-kms");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  ASSIGN_OR_RETURN(server::ParseOutcome outcome,
-                   flags.Parse(static_cast<int>(argv.size()), argv.data()));
-  if (outcome != server::ParseOutcome::kRun) return absl::InternalError("help?");
-  RETURN_IF_ERROR(FinishConfig(&config));
-  return config;
+absl::StatusOr<Config> ConfigFromFlags(const std::vector<std::string>& args) {
+  ASSIGN_OR_RETURN(std::optional<Config> config, server::ParseServiceFlags(MainSpec(), args));
+  if (!config.has_value()) return absl::InternalError("--help");
+  return *std::move(config);
 }
 
 // Run() on a thread, stopped (and joined) when the object goes away.

@@ -15,6 +15,7 @@
 #include "lib/kms/audit.h"
 #include "lib/kms/root_keys.h"
 #include "lib/server/server.h"
+#include "lib/server/service_main.h"
 #include "services/kms/keys_cli.h"
 #include "services/kms/kms_service.h"
 
@@ -99,33 +100,22 @@ absl::Status Run(const Config& config, const Deps& deps) {
   return status;
 }
 
+server::ServiceMainSpec<Config> MainSpec() {
+  return {.name = "chainkms-kms",
+          .summary =
+              "chainkms-kms: keys released only to CVMs the contract allows "
+              "(chainkms.v1.Kms)\n  subcommands: keys init --dir D | keys show --dir D | "
+              "audit verify FILE",
+          .register_flags = RegisterFlags,
+          .finish = [](Config* c) { return FinishConfig(c); },
+          .run = [](const Config& c) { return Run(c); }};
+}
+
 int Main(int argc, char** argv) {
   if (std::optional<int> rc = RunSubcommand(argc, argv, std::cout, std::cerr, absl::Now())) {
     return *rc;
   }
-  Config config;
-  server::FlagSet flags(
-      "chainkms-kms: keys released only to CVMs the contract allows (chainkms.v1.Kms)\n"
-      "  subcommands: keys init --dir D | keys show --dir D | audit verify FILE");
-  RegisterFlags(flags, &config);
-  absl::StatusOr<server::ParseOutcome> outcome = flags.Parse(argc, argv);
-  if (!outcome.ok()) {
-    std::cerr << outcome.status().message() << "\n";
-    return 2;
-  }
-  if (*outcome == server::ParseOutcome::kHelp) {
-    std::cout << flags.Help();
-    return 0;
-  }
-  if (absl::Status s = FinishConfig(&config); !s.ok()) {
-    std::cerr << s.message() << "\n";
-    return 2;
-  }
-  if (absl::Status s = Run(config); !s.ok()) {
-    server::Logger::Default().Error("chainkms-kms failed", {{"error", std::string(s.message())}});
-    return 1;
-  }
-  return 0;
+  return server::ServiceMain(argc, argv, MainSpec());
 }
 
 }  // namespace chainkms::kms

@@ -13,6 +13,7 @@
 #include "lib/common/clock.h"
 #include "lib/common/env.h"
 #include "lib/server/logging.h"
+#include "lib/server/service_main.h"
 #include "services/kms/config.h"
 
 namespace chainkms::kms {
@@ -31,6 +32,9 @@ struct Deps {
 // files with a message naming them), opens the audit log, serves with health NOT_SERVING and
 // checks each chain's kmsInfo until all match; then health turns SERVING.
 absl::Status Run(const Config& config, const Deps& deps = {});
+
+// How Main parses and runs (tests parse command lines with server::ParseServiceFlags).
+server::ServiceMainSpec<Config> MainSpec();
 
 // Subcommands, or flags (exit 2 on a bad flag, 0 on --help) then Run (exit 1 on error).
 int Main(int argc, char** argv);

@@ -11,6 +11,7 @@
 #include "lib/common/status_macros.h"
 #include "lib/eth/address.h"
 #include "lib/server/server.h"
+#include "lib/server/service_main.h"
 #include "services/registry/registry_service.h"
 
 namespace chainkms::registry {
@@ -49,8 +50,9 @@ absl::Status Run(const Config& config, const Deps& deps) {
     log.Warn(line);
   }
   if (signers->empty()) {
-    log.Warn("no signing key loaded; writes answer UNKNOWN_SIGNER "
-             "(PrepareTransaction / SubmitSignedTransaction still work)");
+    log.Warn(
+        "no signing key loaded; writes answer UNKNOWN_SIGNER "
+        "(PrepareTransaction / SubmitSignedTransaction still work)");
   }
   for (const Address& a : signers->Addresses()) {
     log.Info("signer loaded", {{"address", ToChecksumAddress(a)}});
@@ -58,10 +60,10 @@ absl::Status Run(const Config& config, const Deps& deps) {
   server::GrpcServer server({.config = config.server, .logger = &log});
   ChainSet chains;
   for (const ChainConfig& c : config.chains) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Chain> chain,
-                     ConnectChain(c, {.tx_poll_interval = config.tx_poll_interval,
-                                      .metrics = &server.metrics()},
-                                  *deps.clock));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<Chain> chain,
+        ConnectChain(c, {.tx_poll_interval = config.tx_poll_interval, .metrics = &server.metrics()},
+                     *deps.clock));
     log.Info("chain connected", {{"chain_id", c.chain_id},
                                  {"kms", ToChecksumAddress(c.kms)},
                                  {"endpoints", c.rpc_urls.size()}});
@@ -76,27 +78,13 @@ absl::Status Run(const Config& config, const Deps& deps) {
 }
 
 int Main(int argc, char** argv) {
-  Config config;
-  server::FlagSet flags("chainkms-registry: on-chain governance (chainkms.v1.Registry) over gRPC");
-  RegisterFlags(flags, &config);
-  absl::StatusOr<server::ParseOutcome> outcome = flags.Parse(argc, argv);
-  if (!outcome.ok()) {
-    std::cerr << outcome.status().message() << "\n";
-    return 2;
-  }
-  if (*outcome == server::ParseOutcome::kHelp) {
-    std::cout << flags.Help();
-    return 0;
-  }
-  if (absl::Status s = FinishConfig(&config); !s.ok()) {
-    std::cerr << s.message() << "\n";
-    return 2;
-  }
-  if (absl::Status s = Run(config); !s.ok()) {
-    server::Logger::Default().Error("chainkms-registry failed", {{"error", std::string(s.message())}});
-    return 1;
-  }
-  return 0;
+  return server::ServiceMain<Config>(
+      argc, argv,
+      {.name = "chainkms-registry",
+       .summary = "chainkms-registry: on-chain governance (chainkms.v1.Registry) over gRPC",
+       .register_flags = RegisterFlags,
+       .finish = FinishConfig,
+       .run = [](const Config& c) { return Run(c); }});
 }
 
 }  // namespace chainkms::registry
