@@ -5,6 +5,7 @@
 
 #include "chainkms/v1/kms.pb.h"
 #include "lib/kms/attestation.h"
+#include "lib/kms/sealed.h"
 #include "services/kms/proto_convert.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
