@@ -13,9 +13,6 @@ namespace {
 
 using json = nlohmann::json;
 
-const Hash32 kHash = Fill<32>(0xc1);
-const Hash32 kDevice = Fill<32>(0xd1);
-
 enum class Mode { kPass, kDown, kRateLimited, kGarbage, kOtherChain };
 
 // Answers a JSON-RPC request (single or batch) with a rate-limit error per call, as public
@@ -35,23 +32,14 @@ std::string RateLimitBody(const std::string& body) {
   return one(req.is_object() ? req.value("id", json()) : json()).dump();
 }
 
-class KmsFaultsTest : public ::testing::Test {
+class KmsFaultsTest : public KmsWorldTest {
  protected:
   static void SetUpTestSuite() {
-    auto w = MakeWorld();
-    if (!w.ok()) {
-      error_ = new std::string(w.status().ToString());
-      return;
-    }
-    world_ = w->release();
-    auto app = world_->DeployApp({.device_id = kDevice, .compose_hash = kHash});
+    KmsWorldTest::SetUpTestSuite();
+    if (error_ != nullptr) return;
     // Another chain (id 8453) with the same contracts at the same addresses.
     auto other = testutil::AnvilProcess::Start({.chain_id = 8453});
-    if (!app.ok() || !other.ok()) {
-      error_ = new std::string(absl::StrCat(app.status().ToString(), other.status().ToString()));
-      return;
-    }
-    app_ = new Address(*app);
+    if (!other.ok()) return Fail(other.status());
     other_ = other->release();
     auto t = CurlTransport::Create({.url = other_->url()});
     JsonRpcClient rpc(*t);
@@ -60,8 +48,7 @@ class KmsFaultsTest : public ::testing::Test {
     options.kms_info = world_->keys->OnChainInfo();
     auto net = testutil::DeployDevnet(rpc, txm, world_->owner, options);
     if (!net.ok() || net->kms != world_->net.kms) {
-      error_ = new std::string("the other chain's DstackKms is not at the same address");
-      return;
+      return Fail(absl::InternalError("the other chain's DstackKms is not at the same address"));
     }
     proxy_ = new testutil::HttpTestServer([](const std::string& body) {
       switch (mode_.load()) {
@@ -83,15 +70,15 @@ class KmsFaultsTest : public ::testing::Test {
     });
     pass_ = *CurlTransport::Create({.url = world_->anvil->url()});
     other_pass_ = *CurlTransport::Create({.url = other_->url()});
-    if (absl::Status s = proxy_->Start(); !s.ok()) error_ = new std::string(s.ToString());
+    if (absl::Status s = proxy_->Start(); !s.ok()) Fail(s);
   }
   static void TearDownTestSuite() {
     delete proxy_;
     delete other_;
-    delete world_;
+    KmsWorldTest::TearDownTestSuite();
   }
   void SetUp() override {
-    if (error_ != nullptr) GTEST_SKIP() << "no world: " << *error_;
+    KmsWorldTest::SetUp();
     mode_.store(Mode::kPass);
   }
 
@@ -120,9 +107,6 @@ class KmsFaultsTest : public ::testing::Test {
     }
   }
 
-  static inline std::string* error_ = nullptr;
-  static inline World* world_ = nullptr;
-  static inline Address* app_ = nullptr;
   static inline testutil::AnvilProcess* other_ = nullptr;
   static inline testutil::HttpTestServer* proxy_ = nullptr;
   static inline std::atomic<Mode> mode_{Mode::kPass};

@@ -230,6 +230,39 @@ struct Harness {
   return h;
 }
 
+// The compose hash and device every file's first app allows.
+const Hash32 kHash = Fill<32>(0xc1);
+const Hash32 kDevice = Fill<32>(0xd1);
+
+// The base of each kms anvil test file: one World and one app allowing (kHash, kDevice) per file.
+// Tests skip, with the reason, when the world could not be built; a file's fixture extends
+// SetUpTestSuite (calling this one first and returning when error_ is set).
+class KmsWorldTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto w = MakeWorld();
+    if (!w.ok()) return Fail(w.status());
+    world_ = w->release();
+    auto app = world_->DeployApp({.device_id = kDevice, .compose_hash = kHash});
+    if (!app.ok()) return Fail(app.status());
+    app_ = new Address(*app);
+  }
+  static void TearDownTestSuite() {
+    delete world_;
+    world_ = nullptr;
+  }
+  void SetUp() override {
+    if (error_ != nullptr) GTEST_SKIP() << "no world: " << *error_;
+  }
+  static void Fail(const absl::Status& s) {
+    if (error_ == nullptr) error_ = new std::string(s.ToString());
+  }
+
+  static inline std::string* error_ = nullptr;
+  static inline World* world_ = nullptr;
+  static inline Address* app_ = nullptr;
+};
+
 // Every line of an audit log, parsed.
 [[maybe_unused]] std::vector<nlohmann::json> AuditLines(const std::string& path) {
   std::ifstream in(path);

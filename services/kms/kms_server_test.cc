@@ -24,9 +24,6 @@ namespace {
 
 using json = nlohmann::json;
 
-const Hash32 kHash = Fill<32>(0xc1);
-const Hash32 kDevice = Fill<32>(0xd1);
-
 struct CommandResult {
   int rc = -1;
   std::string out;
@@ -98,27 +95,8 @@ struct RunningKms {
   ~RunningKms() { Stop(); }
 };
 
-class KmsServerTest : public ::testing::Test {
+class KmsServerTest : public KmsWorldTest {
  protected:
-  static void SetUpTestSuite() {
-    auto w = MakeWorld();
-    if (!w.ok()) {
-      error_ = new std::string(w.status().ToString());
-      return;
-    }
-    world_ = w->release();
-    auto app = world_->DeployApp({.device_id = kDevice, .compose_hash = kHash});
-    if (!app.ok()) {
-      error_ = new std::string(app.status().ToString());
-      return;
-    }
-    app_ = new Address(*app);
-  }
-  static void TearDownTestSuite() { delete world_; }
-  void SetUp() override {
-    if (error_ != nullptr) GTEST_SKIP() << "no world: " << *error_;
-  }
-
   std::vector<std::string> Flags(const std::string& key_dir, const std::string& audit) {
     return {"--listen=127.0.0.1:0",
             "--metrics-listen=127.0.0.1:0",
@@ -130,10 +108,6 @@ class KmsServerTest : public ::testing::Test {
             "--kms-info-check-interval=50ms",
             "--replica=kms-a"};
   }
-
-  static inline std::string* error_ = nullptr;
-  static inline World* world_ = nullptr;
-  static inline Address* app_ = nullptr;
 };
 
 TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk) {

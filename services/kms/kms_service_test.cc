@@ -14,37 +14,22 @@
 namespace chainkms::kms {
 namespace {
 
-const Hash32 kHash = Fill<32>(0xc1);
-const Hash32 kDevice = Fill<32>(0xd1);
-
-class KmsServiceTest : public ::testing::Test {
+class KmsServiceTest : public KmsWorldTest {
  protected:
   static void SetUpTestSuite() {
-    auto w = MakeWorld();
-    if (!w.ok()) {
-      error_ = new std::string(w.status().ToString());
-      return;
-    }
-    world_ = w->release();
-    auto app = world_->DeployApp({.device_id = kDevice, .compose_hash = kHash});
+    KmsWorldTest::SetUpTestSuite();
+    if (error_ != nullptr) return;
     auto tcb_app = world_->DeployApp(
         {.require_tcb_up_to_date = true, .device_id = kDevice, .compose_hash = kHash});
-    auto h = MakeHarness(*world_);
-    if (!app.ok() || !tcb_app.ok() || !h.ok()) {
-      error_ = new std::string(absl::StrCat(app.status().ToString(), tcb_app.status().ToString(),
-                                            h.status().ToString()));
-      return;
-    }
-    app_ = new Address(*app);
+    if (!tcb_app.ok()) return Fail(tcb_app.status());
     tcb_app_ = new Address(*tcb_app);
+    auto h = MakeHarness(*world_);
+    if (!h.ok()) return Fail(h.status());
     harness_ = h->release();
   }
   static void TearDownTestSuite() {
     delete harness_;
-    delete world_;
-  }
-  void SetUp() override {
-    if (error_ != nullptr) GTEST_SKIP() << "no world: " << *error_;
+    KmsWorldTest::TearDownTestSuite();
   }
 
   // A denial with the contract's reason, and nothing sealed.
@@ -59,10 +44,7 @@ class KmsServiceTest : public ::testing::Test {
     EXPECT_TRUE(resp.sealed_keys().empty());
   }
 
-  static inline std::string* error_ = nullptr;
-  static inline World* world_ = nullptr;
   static inline Harness* harness_ = nullptr;
-  static inline Address* app_ = nullptr;
   static inline Address* tcb_app_ = nullptr;
 };
 
