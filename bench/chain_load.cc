@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/load_util.h"
 #include "absl/strings/str_cat.h"
+#include "bench/load_util.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/eth_rpc.h"
 #include "lib/chain/reader.h"
@@ -59,22 +59,22 @@ struct Env {
 
 Env Setup() {
   Env env;
-  env.anvil = Must(testutil::AnvilProcess::Start(
-                       {.extra_args = {"--block-time", "0.25"}}),
-                   "start anvil");
+  env.anvil =
+      Must(testutil::AnvilProcess::Start({.extra_args = {"--block-time", "0.25"}}), "start anvil");
   env.rpc = std::make_unique<JsonRpcClient>(
       std::make_shared<CurlTransport>(CurlTransport::Options{.url = env.anvil->url()}));
   env.txm = std::make_unique<TxManager>(*env.rpc, 31337, SystemClock::Get(),
                                         TxManagerOptions{.poll_interval = absl::Milliseconds(20)});
-  auto key = Must(Secp256k1PrivateKey::FromBytes(
-                      *HexDecode("ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")),
+  auto key = Must(Secp256k1PrivateKey::FromBytes(*HexDecode(
+                      "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")),
                   "key");
   env.owner = std::make_shared<LocalKeySigner>(std::move(key));
   env.net = Must(testutil::DeployDevnet(*env.rpc, *env.txm, env.owner, {}), "deploy devnet");
-  AppPolicyInit init{.owner = env.owner->address(), .device_id = NumberedHash("device", 0),
+  AppPolicyInit init{.owner = env.owner->address(),
+                     .device_id = NumberedHash("device", 0),
                      .compose_hash = NumberedHash("hash", 0)};
   Receipt r = Must(testutil::SendAndWait(*env.txm, env.owner, env.net.kms,
-                                        dstack_kms::DeployAndRegisterApp(init)),
+                                         dstack_kms::DeployAndRegisterApp(init)),
                    "deploy app");
   for (const auto& e : r.EventsFrom(env.net.kms)) {
     if (auto* d = std::get_if<AppDeployedViaFactory>(&e)) env.app = d->app_id;
@@ -88,7 +88,8 @@ nlohmann::json MeasureTransactions(Env& env, int n) {
   // Baseline: one at a time, each waiting for its receipt before the next is sent.
   const auto t0 = Clock::now();
   for (int i = 0; i < n; ++i) {
-    SentTx s = Must(env.txm->Send({.signer = env.owner, .to = env.app,
+    SentTx s = Must(env.txm->Send({.signer = env.owner,
+                                   .to = env.app,
                                    .data = dstack_app::AddComposeHash(NumberedHash("seq", i)),
                                    .gas_limit = 100000}),
                     "send");
@@ -98,11 +99,13 @@ nlohmann::json MeasureTransactions(Env& env, int n) {
   // Pipelined: send all, then wait for all.
   std::vector<Hash32> hashes;
   for (int i = 0; i < n; ++i) {
-    hashes.push_back(Must(env.txm->Send({.signer = env.owner, .to = env.app,
-                                         .data = dstack_app::AddComposeHash(NumberedHash("pipe", i)),
-                                         .gas_limit = 100000}),
-                          "send")
-                         .hash);
+    hashes.push_back(
+        Must(env.txm->Send({.signer = env.owner,
+                            .to = env.app,
+                            .data = dstack_app::AddComposeHash(NumberedHash("pipe", i)),
+                            .gas_limit = 100000}),
+             "send")
+            .hash);
   }
   for (const auto& h : hashes) Must(env.txm->WaitForReceipt(h, 1, absl::Seconds(60)), "receipt");
   const auto t2 = Clock::now();

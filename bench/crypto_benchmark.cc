@@ -62,7 +62,8 @@ Hash32 Digest() { return Keccak256(AsBytes("chainkms benchmark digest")); }
 
 // A context of the baseline's own, randomized like ours so both sign with blinding on.
 secp256k1_context* RawContext() {
-  secp256k1_context* ctx = secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
+  secp256k1_context* ctx =
+      secp256k1_context_create(SECP256K1_CONTEXT_SIGN | SECP256K1_CONTEXT_VERIFY);
   uint8_t seed[32] = {1};
   if (ctx == nullptr || secp256k1_context_randomize(ctx, seed) != 1) std::abort();
   return ctx;

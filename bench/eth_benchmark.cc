@@ -27,8 +27,7 @@ Transaction SampleTransaction() {
   tx.max_fee_per_gas = U256(30000000000ULL);
   tx.gas_limit = 100000;
   tx.to = *Address::TryFrom(*HexDecode("70997970c51812dc3a010c7d01b50e0d17dc79c8"));
-  tx.data = *HexDecode(
-      "dfc772236148eabae40413a5c15aeab33343e7a219edc0cda2c2556add9a96ec76d61b11");
+  tx.data = *HexDecode("dfc772236148eabae40413a5c15aeab33343e7a219edc0cda2c2556add9a96ec76d61b11");
   return tx;
 }
 

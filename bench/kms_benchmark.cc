@@ -37,9 +37,12 @@ constexpr char kRootK256[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae
 kms::RootKeys Root() {
   P256PrivateKey ca = *P256PrivateKey::FromScalar(*HexDecode(kRootCa));
   Bytes cert = *kms::MakeRootCaCert(ca, {.not_before = absl::FromUnixSeconds(1700000000)});
+  std::shared_ptr<const kms::CaIssuer> issuer = *kms::CaIssuer::Create(ca, cert);
+  // As LoadKeyDir builds them: with the root's certificate issuer made once.
   return kms::RootKeys{.ca = std::move(ca),
                        .k256 = *Secp256k1PrivateKey::FromBytes(*HexDecode(kRootK256)),
-                       .ca_cert_der = std::move(cert)};
+                       .ca_cert_der = std::move(cert),
+                       .ca_issuer = std::move(issuer)};
 }
 
 void BM_KmsDeriveAppKeySet(benchmark::State& state) {

@@ -1,11 +1,13 @@
 // KMS gRPC load generator (loopback, bounded, stops by itself), on anvil + the devnet contracts +
 // one app, with an in-process KmsService (dev attestation, audit log to a temp file):
 //  1. GetAppKey server time beyond its one chain read: R calls through the generated stub; the
-//     chain's BootPolicy is wrapped to time its decision (the one eth_call), so each call yields
-//     total − chain read: attestation checks, derivation, sealing, the audit line, protobuf and
-//     the loopback gRPC hop. p50/p99 of the total, of the chain read and of the difference.
-//  2. GetAppEnvEncryptPubKey QPS vs a bare grpc::Server's Health/Check QPS (same raw-bytes
-//     client, same threads, fixed duration, alternating passes, medians), at log level warn.
+//     chain's BootPolicy is wrapped to time its decision (the one eth_call), and each round also
+//     times one Health/Check on the same channel (the bare loopback gRPC round trip). Per call:
+//     total − chain read (attestation checks, derivation, sealing, the audit line, protobuf and
+//     the gRPC hop) and total − chain read − hop (the server's own work). p50/p99 of each.
+//  2. GetAppEnvEncryptPubKey QPS of our server vs a bare grpc::Server answering the same RPC with
+//     a canned response (and, for reference, the bare server's Health/Check): same raw-bytes
+//     client, same threads, fixed duration, alternating passes, medians; ours at log level error.
 // Prints one JSON object; bench/report.py turns it into rows.
 //   chainkms_kms_load [--rounds R] [--threads T] [--seconds S] [--passes P]
 #include <algorithm>
@@ -24,6 +26,7 @@
 #include "bench/grpc_load.h"
 #include "bench/load_util.h"
 #include "chainkms/v1/kms.grpc.pb.h"
+#include "grpcpp/server_builder.h"
 #include "lib/chain/chain_set.h"
 #include "lib/chain/contracts.h"
 #include "lib/chain/signer.h"
@@ -48,7 +51,7 @@ namespace chainkms {
 namespace {
 
 namespace pb = ::chainkms::v1;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 constexpr uint64_t kChainId = 31337;
 constexpr char kProgram[] = "kms_load";
 
@@ -56,7 +59,7 @@ template <typename T>
 T Must(absl::StatusOr<T> v, const char* what) {
   return bench::Must(kProgram, std::move(v), what);
 }
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 template <size_t N>
 std::string Raw(const FixedBytes<N>& b) {
   return std::string(reinterpret_cast<const char*>(b.bytes.data()), N);
@@ -71,13 +74,13 @@ class TimedPolicy final : public kms::BootPolicy {
  public:
   explicit TimedPolicy(std::unique_ptr<kms::BootPolicy> inner) : inner_(std::move(inner)) {}
   absl::StatusOr<kms::BootDecision> Decide(const AppBootInfo& info) override {
-    const auto a = Clock::now();
+    const auto a = Steady::now();
     auto d = inner_->Decide(info);
     MutexLock lock(&mu_);
-    last_ = Clock::now() - a;
+    last_ = Steady::now() - a;
     return d;
   }
-  Clock::duration last() {
+  Steady::duration last() {
     MutexLock lock(&mu_);
     return last_;
   }
@@ -85,8 +88,41 @@ class TimedPolicy final : public kms::BootPolicy {
  private:
   std::unique_ptr<kms::BootPolicy> inner_;
   Mutex mu_;
-  Clock::duration last_{};
+  Steady::duration last_{};
 };
+
+// The baseline of GetAppEnvEncryptPubKey: a bare grpc::Server (no interceptor, metrics, logs,
+// limiter or reflection) whose Kms service answers the same RPC with a response computed once.
+class CannedKms final : public pb::Kms::Service {
+ public:
+  explicit CannedKms(pb::GetAppEnvEncryptPubKeyResponse canned) : canned_(std::move(canned)) {}
+  grpc::Status GetAppEnvEncryptPubKey(grpc::ServerContext*,
+                                      const pb::GetAppEnvEncryptPubKeyRequest*,
+                                      pb::GetAppEnvEncryptPubKeyResponse* resp) override {
+    *resp = canned_;
+    return grpc::Status::OK;
+  }
+
+ private:
+  const pb::GetAppEnvEncryptPubKeyResponse canned_;
+};
+
+double BareKmsQps(const pb::GetAppEnvEncryptPubKeyResponse& canned, const std::string& payload,
+                  int threads, double seconds) {
+  CannedKms service(canned);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> srv = builder.BuildAndStart();
+  if (srv == nullptr || port == 0) {
+    bench::Die(kProgram, absl::UnavailableError("bare kms"), "start bare server");
+  }
+  const double qps = bench::UnaryQps(kProgram, port, "/chainkms.v1.Kms/GetAppEnvEncryptPubKey",
+                                     payload, threads, seconds);
+  srv->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  return qps;
+}
 
 }  // namespace
 }  // namespace chainkms
@@ -155,10 +191,11 @@ int main(int argc, char** argv) {
   srv.AddService(&service);
   if (absl::Status s = srv.Start(); !s.ok()) bench::Die(kProgram, s, "start server");
   if (!service.CheckChains()) bench::Die(kProgram, absl::InternalError("check"), "startup check");
-  auto stub = pb::Kms::NewStub(bench::NewChannel(srv.port()));
+  std::shared_ptr<grpc::Channel> channel = bench::NewChannel(srv.port());
+  auto stub = pb::Kms::NewStub(channel);
 
   // 1. GetAppKey: total vs the chain read inside it.
-  std::vector<double> total_ms, chain_ms, beyond_ms;
+  std::vector<double> total_ms, chain_ms, beyond_ms, hop_ms, server_ms;
   for (int i = 0; i < rounds + 20; ++i) {
     SecretBytes priv = RandomSecret(32);
     const Hash32 pub = X25519PublicKey(std::span<const uint8_t, 32>(priv.data(), 32));
@@ -179,17 +216,35 @@ int main(int argc, char** argv) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     pb::GetAppKeyResponse resp;
-    const auto a = Clock::now();
+    const auto a = Steady::now();
     grpc::Status s = stub->GetAppKey(&ctx, req, &resp);
-    const auto total = Clock::now() - a;
+    const auto total = Steady::now() - a;
     if (!s.ok()) bench::Die(kProgram, absl::UnknownError(s.error_message()), "GetAppKey");
     if (!kms::OpenSealed(priv.view(), AsBytes(resp.sealed_keys()), app, kChainId).ok()) {
       bench::Die(kProgram, absl::InternalError("unseal"), "GetAppKey");
     }
+    // The bare loopback gRPC round trip of this server and client, measured in the same round:
+    // a Health/Check (no handler work).
+    const Steady::time_point h0 = Steady::now();
+    {
+      grpc::ClientContext hctx;
+      grpc::Slice empty("");
+      grpc::ByteBuffer hreq(&empty, 1), hresp;
+      const grpc::internal::RpcMethod health(bench::kHealthCheck,
+                                             grpc::internal::RpcMethod::NORMAL_RPC);
+      if (!grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+               channel.get(), health, &hctx, hreq, &hresp)
+               .ok()) {
+        bench::Die(kProgram, absl::UnavailableError("health"), "hop");
+      }
+    }
+    const Steady::duration hop = Steady::now() - h0;
     if (i < 20) continue;  // warm-up
     total_ms.push_back(Ms(total));
     chain_ms.push_back(Ms(policy->last()));
+    hop_ms.push_back(Ms(hop));
     beyond_ms.push_back(Ms(total - policy->last()));
+    server_ms.push_back(Ms(total - policy->last() - hop));
   }
   nlohmann::json out;
   out["get_app_key"] = {{"rounds", rounds},
@@ -198,23 +253,39 @@ int main(int argc, char** argv) {
                         {"chain_read_p50_ms", bench::Percentile(chain_ms, 0.5)},
                         {"chain_read_p99_ms", bench::Percentile(chain_ms, 0.99)},
                         {"beyond_chain_p50_ms", bench::Percentile(beyond_ms, 0.5)},
-                        {"beyond_chain_p99_ms", bench::Percentile(beyond_ms, 0.99)}};
+                        {"beyond_chain_p99_ms", bench::Percentile(beyond_ms, 0.99)},
+                        {"grpc_hop_p50_ms", bench::Percentile(hop_ms, 0.5)},
+                        {"grpc_hop_p99_ms", bench::Percentile(hop_ms, 0.99)},
+                        {"server_beyond_chain_p50_ms", bench::Percentile(server_ms, 0.5)},
+                        {"server_beyond_chain_p99_ms", bench::Percentile(server_ms, 0.99)}};
 
   // 2. GetAppEnvEncryptPubKey QPS vs the bare server's Health/Check.
   pb::GetAppEnvEncryptPubKeyRequest pk;
   pk.set_chain_id(kChainId);
   pk.set_app_id(Raw(app));
   const std::string payload = pk.SerializeAsString();
-  std::vector<double> bare, ours;
+  pb::GetAppEnvEncryptPubKeyResponse canned;
+  {
+    grpc::ClientContext ctx;
+    if (!stub->GetAppEnvEncryptPubKey(&ctx, pk, &canned).ok()) {
+      bench::Die(kProgram, absl::UnavailableError("env key"), "GetAppEnvEncryptPubKey");
+    }
+  }
+  std::vector<double> bare, health, ours;
   for (int p = 0; p < passes; ++p) {
-    bare.push_back(bench::BareHealthQps(kProgram, threads, seconds));
+    bare.push_back(BareKmsQps(canned, payload, threads, seconds));
+    health.push_back(bench::BareHealthQps(kProgram, threads, seconds));
     ours.push_back(bench::UnaryQps(kProgram, srv.port(), "/chainkms.v1.Kms/GetAppEnvEncryptPubKey",
                                    payload, threads, seconds));
   }
   const double b = bench::Percentile(bare, 0.5), o = bench::Percentile(ours, 0.5);
-  out["env_pubkey"] = {{"threads", threads},   {"seconds", seconds},  {"passes", passes},
-                       {"bare_qps", b},        {"ours_qps", o},       {"ratio", o / b},
-                       {"bare_qps_all", bare}, {"ours_qps_all", ours}};
+  const double hq = bench::Percentile(health, 0.5);
+  out["env_pubkey"] = {{"threads", threads},    {"seconds", seconds},
+                       {"passes", passes},      {"bare_qps", b},
+                       {"ours_qps", o},         {"ratio", o / b},
+                       {"bare_health_qps", hq}, {"ratio_vs_health", o / hq},
+                       {"bare_qps_all", bare},  {"bare_health_qps_all", health},
+                       {"ours_qps_all", ours}};
   srv.Stop();
   std::filesystem::remove_all(dir);
   std::cout << out.dump(2) << "\n";

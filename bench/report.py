@@ -90,13 +90,18 @@ if os.path.exists(kms_path):
     print()
     print("| kms (in-process gRPC server, loopback, anvil) | ours | baseline | ratio | goal |")
     print("|---|---:|---:|---:|---|")
-    mark = "✓" if g["beyond_chain_p99_ms"] <= 1.0 else "✗"
-    print(f"| GetAppKey server time beyond its one chain read, p50 (p99), {g['rounds']} calls "
-          f"(total {g['total_p50_ms']:.2f} ({g['total_p99_ms']:.2f}) ms, chain read "
-          f"{g['chain_read_p50_ms']:.2f} ({g['chain_read_p99_ms']:.2f}) ms) | "
-          f"{g['beyond_chain_p50_ms']:.3f} ({g['beyond_chain_p99_ms']:.3f}) ms | | | "
+    mark = "✓" if g["server_beyond_chain_p99_ms"] <= 1.0 else "✗"
+    print(f"| GetAppKey server time beyond its one chain read (total − chain read − the same "
+          f"round's bare gRPC hop), p50 (p99), {g['rounds']} calls; total "
+          f"{g['total_p50_ms']:.2f} ({g['total_p99_ms']:.2f}) ms, chain read "
+          f"{g['chain_read_p50_ms']:.2f} ({g['chain_read_p99_ms']:.2f}) ms | "
+          f"{g['server_beyond_chain_p50_ms']:.3f} ({g['server_beyond_chain_p99_ms']:.3f}) ms | "
+          f"gRPC hop {g['grpc_hop_p50_ms']:.3f} ({g['grpc_hop_p99_ms']:.3f}) ms | "
+          f"with the hop: {g['beyond_chain_p50_ms']:.3f} ({g['beyond_chain_p99_ms']:.3f}) ms | "
           f"p99 ≤ 1 ms {mark} |")
     mark = "✓" if e["ratio"] >= 0.7 else "✗"
-    print(f"| GetAppEnvEncryptPubKey QPS vs a bare grpc::Server's Health/Check, "
-          f"{e['threads']} client threads, median of {e['passes']} x {e['seconds']:g} s | "
-          f"{e['ours_qps']:.0f} | {e['bare_qps']:.0f} | {e['ratio']:.2f}x | ≥ 0.7x {mark} |")
+    print(f"| GetAppEnvEncryptPubKey QPS vs a bare grpc::Server answering it with a canned "
+          f"response, {e['threads']} client threads, median of {e['passes']} x "
+          f"{e['seconds']:g} s (bare Health/Check: {e['bare_health_qps']:.0f}, "
+          f"{e['ratio_vs_health']:.2f}x) | {e['ours_qps']:.0f} | {e['bare_qps']:.0f} | "
+          f"{e['ratio']:.2f}x | ≥ 0.7x {mark} |")

@@ -19,13 +19,12 @@ constexpr uint8_t kOrder[32] = {
 // PKCS#8 PrivateKeyInfo { version 0, ecPublicKey/prime256v1, ECPrivateKey { 1, d, [1] pub } }
 // with every length fixed, as the RustCrypto p256 crate (and so dstack-kms) emits it.
 constexpr uint8_t kPkcs8Prefix[] = {
-    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-    0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x6d, 0x30,
-    0x6b, 0x02, 0x01, 0x01, 0x04, 0x20,
+    0x30, 0x81, 0x87, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86,
+    0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+    0x03, 0x01, 0x07, 0x04, 0x6d, 0x30, 0x6b, 0x02, 0x01, 0x01, 0x04, 0x20,
 };
 constexpr uint8_t kPkcs8PublicTag[] = {0xa1, 0x44, 0x03, 0x42, 0x00};
 
-using Group = std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)>;
 using Point = std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)>;
 using Bignum = std::unique_ptr<BIGNUM, decltype(&BN_clear_free)>;
 
@@ -34,19 +33,21 @@ using Bignum = std::unique_ptr<BIGNUM, decltype(&BN_clear_free)>;
 absl::StatusOr<P256PrivateKey> P256PrivateKey::FromScalar(ByteView d) {
   if (d.size() != 32) return absl::InvalidArgumentError("p256 scalar must be 32 bytes");
   const bool zero = std::all_of(d.begin(), d.end(), [](uint8_t c) { return c == 0; });
-  if (zero || !std::lexicographical_compare(d.begin(), d.end(), std::begin(kOrder),
-                                            std::end(kOrder))) {
+  if (zero ||
+      !std::lexicographical_compare(d.begin(), d.end(), std::begin(kOrder), std::end(kOrder))) {
     return absl::InvalidArgumentError("p256 scalar must satisfy 0 < d < n");
   }
-  Group group(EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1), &EC_GROUP_free);
+  // Built once: creating the group costs more than the multiplication. Only read afterwards,
+  // which OpenSSL allows from many threads.
+  static const EC_GROUP* const group = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
   Bignum scalar(BN_secure_new(), &BN_clear_free);
-  if (!group || !scalar) return absl::InternalError("OpenSSL P-256 setup failed");
+  if (group == nullptr || !scalar) return absl::InternalError("OpenSSL P-256 setup failed");
   BN_set_flags(scalar.get(), BN_FLG_CONSTTIME);
-  Point pub(EC_POINT_new(group.get()), &EC_POINT_free);
+  Point pub(EC_POINT_new(group), &EC_POINT_free);
   FixedBytes<65> encoded;
   if (!pub || BN_bin2bn(d.data(), static_cast<int>(d.size()), scalar.get()) == nullptr ||
-      EC_POINT_mul(group.get(), pub.get(), scalar.get(), nullptr, nullptr, nullptr) != 1 ||
-      EC_POINT_point2oct(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, encoded.data(),
+      EC_POINT_mul(group, pub.get(), scalar.get(), nullptr, nullptr, nullptr) != 1 ||
+      EC_POINT_point2oct(group, pub.get(), POINT_CONVERSION_UNCOMPRESSED, encoded.data(),
                          encoded.size(), nullptr) != encoded.size()) {
     return absl::InternalError("OpenSSL P-256 public key computation failed");
   }

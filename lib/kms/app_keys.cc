@@ -19,7 +19,11 @@ absl::StatusOr<AppKeySet> DeriveAppKeySet(const RootKeys& root, const Address& a
   out.k256_key = app_k256.secret().Clone();
   ASSIGN_OR_RETURN(P256PrivateKey app_ca, DeriveAppCaKey(root.ca, app_id));
   out.ca_key_der = app_ca.Pkcs8Der();
-  ASSIGN_OR_RETURN(out.ca_cert_der, MakeAppCaCert(app_ca, app_id, root.ca, root.ca_cert_der));
+  std::shared_ptr<const CaIssuer> issuer = root.ca_issuer;
+  if (issuer == nullptr) {
+    ASSIGN_OR_RETURN(issuer, CaIssuer::Create(root.ca, root.ca_cert_der));
+  }
+  ASSIGN_OR_RETURN(out.ca_cert_der, issuer->IssueAppCa(app_ca.PublicKeyUncompressed(), app_id));
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "lib/common/sync.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 
 namespace chainkms::kms {
@@ -42,13 +43,8 @@ AuditRecord Record(int i) {
 
 class AuditFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/chainkms-audit-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Path() const { return dir_ + "/audit.log"; }
+  void SetUp() override { ASSERT_FALSE(tmp_.path().empty()); }
+  std::string Path() const { return tmp_.path() + "/audit.log"; }
   std::vector<std::string> Lines() const {
     std::ifstream in(Path());
     std::vector<std::string> out;
@@ -63,7 +59,7 @@ class AuditFileTest : public ::testing::Test {
     std::ifstream in(Path());
     return VerifyAuditChain(in);
   }
-  std::string dir_;
+  testutil::TempDir tmp_;
 };
 
 TEST_F(AuditFileTest, LinesAreChainedAndReopeningContinuesTheChain) {

@@ -124,7 +124,12 @@ absl::StatusOr<RootKeys> LoadKeyDir(const std::string& dir) {
   if (*cert_key != ca->PublicKeyUncompressed()) {
     return FileError(cert_path, absl::StrCat("is not the certificate of ", kRootCaKeyFile));
   }
-  return RootKeys{.ca = *std::move(ca), .k256 = *std::move(k256), .ca_cert_der = *std::move(cert)};
+  absl::StatusOr<std::shared_ptr<const CaIssuer>> issuer = CaIssuer::Create(*ca, *cert);
+  if (!issuer.ok()) return FileError(cert_path, std::string(issuer.status().message()));
+  return RootKeys{.ca = *std::move(ca),
+                  .k256 = *std::move(k256),
+                  .ca_cert_der = *std::move(cert),
+                  .ca_issuer = *std::move(issuer)};
 }
 
 absl::StatusOr<RootKeys> InitKeyDir(const std::string& dir, absl::Time now) {
@@ -165,7 +170,11 @@ absl::StatusOr<RootKeys> InitKeyDir(const std::string& dir, absl::Time now) {
   RETURN_IF_ERROR(write(kRootK256KeyFile, k256.secret().view(), 0600));
   const std::string cert_pem = CertDerToPem(cert);
   RETURN_IF_ERROR(write(kRootCaCertFile, AsBytes(cert_pem), 0644));
-  return RootKeys{.ca = *std::move(ca), .k256 = std::move(k256), .ca_cert_der = std::move(cert)};
+  ASSIGN_OR_RETURN(std::shared_ptr<const CaIssuer> issuer, CaIssuer::Create(*ca, cert));
+  return RootKeys{.ca = *std::move(ca),
+                  .k256 = std::move(k256),
+                  .ca_cert_der = std::move(cert),
+                  .ca_issuer = std::move(issuer)};
 }
 
 absl::Status ProtectProcessSecrets() {

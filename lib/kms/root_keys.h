@@ -16,6 +16,7 @@
 // the same keys.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -24,6 +25,7 @@
 #include "lib/common/bytes.h"
 #include "lib/crypto/p256.h"
 #include "lib/crypto/secp256k1.h"
+#include "lib/kms/x509.h"
 
 namespace chainkms::kms {
 
@@ -35,6 +37,9 @@ struct RootKeys {
   P256PrivateKey ca;
   Secp256k1PrivateKey k256;
   Bytes ca_cert_der;  // the root CA certificate
+  // Issues app CA certificates under this root; set by LoadKeyDir / InitKeyDir (null when the
+  // struct is filled by hand: DeriveAppKeySet then builds one per call).
+  std::shared_ptr<const CaIssuer> ca_issuer;
 
   // Public material.
   FixedBytes<33> K256PublicKey() const { return k256.PublicKey().Compressed(); }

@@ -18,6 +18,7 @@
 #include "lib/kms/derive.h"
 #include "lib/kms/x509.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
 
 namespace chainkms::kms {
 namespace {
@@ -28,18 +29,13 @@ using ::chainkms::testutil::StatusIs;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-// A fresh directory under the test temp dir, removed at the end of the test.
+// A fresh directory per test, removed at the end of the test.
 class KeyDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/chainkms-keys-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(base_); }
-  std::string Dir() const { return base_ + "/keys"; }
+  void SetUp() override { ASSERT_FALSE(tmp_.path().empty()); }
+  std::string Dir() const { return tmp_.path() + "/keys"; }
   std::string File(const char* name) const { return Dir() + "/" + name; }
-  std::string base_;
+  testutil::TempDir tmp_;
 };
 
 TEST_F(KeyDirTest, InitCreatesTheDstackKmsFilesWith0600AndLoadReadsThemBack) {
@@ -108,7 +104,7 @@ TEST_F(KeyDirTest, LoadRefusesMissingAndShortKeysNamingTheFile) {
 
 TEST_F(KeyDirTest, LoadRefusesAGarbageCaKeyAndACertificateOfAnotherKey) {
   ASSERT_OK(InitKeyDir(Dir(), absl::Now()).status());
-  const std::string other = base_ + "/other";
+  const std::string other = tmp_.path() + "/other";
   ASSERT_OK(InitKeyDir(other, absl::Now()).status());
   fs::copy_file(other + "/" + kRootCaCertFile, File(kRootCaCertFile),
                 fs::copy_options::overwrite_existing);

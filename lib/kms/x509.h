@@ -10,6 +10,7 @@
 // signature bytes differ (OpenSSL 3.0 signs with a random nonce).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -38,9 +39,34 @@ struct RootCaOptions {
 // A self-signed CA certificate (basicConstraints CA, keyCertSign/cRLSign, SKI) of `root`.
 absl::StatusOr<Bytes> MakeRootCaCert(const P256PrivateKey& root, const RootCaOptions& options);
 
-// The app CA certificate of `app_ca` for `app_id`, issued by `root` whose certificate is
-// `root_cert_der`: subject CN "<0x app id> App CA", serial from SHA-256(app id), the root's
-// validity window, CA with pathlen 0.
+// Issues app CA certificates under one root: the root's key and parsed certificate are built
+// once (OpenSSL 3.0's decoders cost far more than the signature), then each certificate costs
+// about one ECDSA signature. Immutable after Create; safe to share across threads.
+class CaIssuer {
+ public:
+  // INVALID_ARGUMENT when `root_cert_der` is not a certificate for `root`.
+  static absl::StatusOr<std::shared_ptr<const CaIssuer>> Create(const P256PrivateKey& root,
+                                                                ByteView root_cert_der);
+  ~CaIssuer();
+
+  // The app CA certificate of the P-256 public key `app_ca_public` (0x04 ‖ X ‖ Y) for `app_id`:
+  // subject O=chainkms CN="<0x app id> App CA", serial = the first 16 bytes of SHA-256(app id)
+  // with the top bits 01, the root's validity window, CA with pathlen 0, keyUsage
+  // digitalSignature/keyCertSign/cRLSign, subject and authority key ids; ECDSA-SHA256 by the root.
+  absl::StatusOr<Bytes> IssueAppCa(const FixedBytes<65>& app_ca_public,
+                                   const Address& app_id) const;
+  // The same certificate built with OpenSSL's X509 API (slow; the tests check that its
+  // to-be-signed bytes equal IssueAppCa's, which encodes them directly).
+  absl::StatusOr<Bytes> IssueAppCaWithX509Api(const FixedBytes<65>& app_ca_public,
+                                              const Address& app_id) const;
+
+ private:
+  struct Impl;
+  explicit CaIssuer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// CaIssuer::Create(root, root_cert_der) then IssueAppCa (tests and one-off use).
 absl::StatusOr<Bytes> MakeAppCaCert(const P256PrivateKey& app_ca, const Address& app_id,
                                     const P256PrivateKey& root, ByteView root_cert_der);
 

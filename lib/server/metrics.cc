@@ -147,10 +147,28 @@ void Metrics::StopExposer() {
 }
 
 void Metrics::RecordRpc(std::string_view method, std::string_view code, absl::Duration latency) {
-  std::map<std::string, std::string> labels{{"method", std::string(method)},
-                                            {"code", std::string(code)}};
-  rpc_requests_->Add(labels).Increment();
-  rpc_latency_->Add(labels, LatencyBuckets()).Observe(Seconds(latency));
+  RpcSeries series;
+  {
+    chainkms::MutexLock lock(&rpc_series_mu_);
+    // Abseil's own string_view (Debian's build) for the heterogeneous lookups.
+    const absl::string_view m(method.data(), method.size());
+    const absl::string_view c(code.data(), code.size());
+    auto outer = rpc_series_.find(m);
+    if (outer == rpc_series_.end()) outer = rpc_series_.emplace(std::string(method), 0).first;
+    auto& by_code = outer->second;
+    auto it = by_code.find(c);
+    if (it == by_code.end()) {
+      std::map<std::string, std::string> labels{{"method", std::string(method)},
+                                                {"code", std::string(code)}};
+      it = by_code
+               .emplace(std::string(code), RpcSeries{&rpc_requests_->Add(labels),
+                                                     &rpc_latency_->Add(labels, LatencyBuckets())})
+               .first;
+    }
+    series = it->second;
+  }
+  series.requests->Increment();
+  series.latency->Observe(Seconds(latency));
 }
 
 void Metrics::RpcStarted() { rpc_in_flight_->Increment(); }

@@ -16,9 +16,12 @@
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "lib/common/chain_metrics.h"
+#include "lib/common/sync.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -79,6 +82,15 @@ class Metrics final : public ChainMetrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* rpc_requests_;
   prometheus::Family<prometheus::Histogram>* rpc_latency_;
+  // The two series of each (method, code) seen, so a finished RPC costs two lookups without
+  // building label maps (prometheus-cpp's Add hashes a std::map under its own lock).
+  struct RpcSeries {
+    prometheus::Counter* requests;
+    prometheus::Histogram* latency;
+  };
+  chainkms::Mutex rpc_series_mu_;
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, RpcSeries>> rpc_series_
+      ABSL_GUARDED_BY(rpc_series_mu_);
   prometheus::Gauge* rpc_in_flight_;
   prometheus::Family<prometheus::Histogram>* chain_rpc_latency_;
   prometheus::Family<prometheus::Counter>* chain_rpc_errors_;

@@ -10,6 +10,7 @@
 #include "lib/chain/contracts.h"
 #include "lib/common/hex.h"
 #include "lib/kms/root_keys.h"
+#include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 
 namespace chainkms::kms {
@@ -39,11 +40,10 @@ Out Cli(std::vector<std::string> args) {
 class KeysCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/chainkms-keys-cli-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  testutil::TempDir tmp_;
   std::string dir_;
 };
 

@@ -90,13 +90,16 @@ class KmsFaultsTest : public KmsWorldTest {
     return h.ok() ? *std::move(h) : nullptr;
   }
 
-  // UNAVAILABLE, nothing sealed, and an "error" audit line with `reason`.
-  void ExpectNoKey(Harness& h, const pb::GetAppKeyRequest& req, const std::string& reason) {
+  // UNAVAILABLE (the message holding `message_part`), nothing sealed, and an "error" audit line
+  // with `reason`.
+  void ExpectNoKey(Harness& h, const pb::GetAppKeyRequest& req, const std::string& reason,
+                   const std::string& message_part = "") {
     pb::GetAppKeyResponse resp;
     const absl::Time start = absl::Now();
     grpc::Status s = h.GetAppKey(req, &resp);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
     EXPECT_EQ(ReasonOf(s), reason) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(message_part));
     EXPECT_TRUE(resp.sealed_keys().empty());
     EXPECT_LT(absl::Now() - start, absl::Seconds(20));
     std::vector<json> lines = AuditLines(h.audit_path);
@@ -105,6 +108,17 @@ class KmsFaultsTest : public KmsWorldTest {
       EXPECT_EQ(lines.back()["decision"], "error");
       EXPECT_EQ(lines.back()["reason"], reason);
     }
+  }
+
+  // A harness through the proxy (startup check passed), then the proxy turns to `mode`: the next
+  // allowed request gets no key.
+  void ExpectNoKeyWhen(Mode mode, const std::string& message_part) {
+    auto h = ProxiedHarness();
+    ASSERT_NE(h, nullptr);
+    mode_.store(mode);
+    Recipient r;
+    ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE",
+                message_part);
   }
 
   static inline testutil::AnvilProcess* other_ = nullptr;
@@ -124,38 +138,18 @@ TEST_F(KmsFaultsTest, ThroughTheProxyAKeyIsReleasedWhenAllIsWell) {
   EXPECT_FALSE(resp.sealed_keys().empty());
 }
 
-TEST_F(KmsFaultsTest, ChainDownReleasesNoKey) {
-  auto h = ProxiedHarness();
-  ASSERT_NE(h, nullptr);
-  mode_.store(Mode::kDown);
-  Recipient r;
-  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
-}
+TEST_F(KmsFaultsTest, ChainDownReleasesNoKey) { ExpectNoKeyWhen(Mode::kDown, "503"); }
 
 TEST_F(KmsFaultsTest, ARateLimitBodyFromTheOnlyEndpointReleasesNoKey) {
-  auto h = ProxiedHarness();
-  ASSERT_NE(h, nullptr);
-  mode_.store(Mode::kRateLimited);
-  Recipient r;
-  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
+  ExpectNoKeyWhen(Mode::kRateLimited, "rate limited");
 }
 
-TEST_F(KmsFaultsTest, AGarbageAnswerReleasesNoKey) {
-  auto h = ProxiedHarness();
-  ASSERT_NE(h, nullptr);
-  mode_.store(Mode::kGarbage);
-  Recipient r;
-  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
-}
+TEST_F(KmsFaultsTest, AGarbageAnswerReleasesNoKey) { ExpectNoKeyWhen(Mode::kGarbage, ""); }
 
 TEST_F(KmsFaultsTest, AnEndpointOnAnotherChainReleasesNoKey) {
-  auto h = ProxiedHarness();
-  ASSERT_NE(h, nullptr);
   // The other chain has the same DstackKms address and would answer "App not registered"; the
   // getChainId inside the same eth_call shows it is chain 8453.
-  mode_.store(Mode::kOtherChain);
-  Recipient r;
-  ExpectNoKey(*h, world_->DevRequest(r, *app_, kHash, kDevice), "CHAIN_UNAVAILABLE");
+  ExpectNoKeyWhen(Mode::kOtherChain, "another chain (getChainId 8453, want 31337)");
 }
 
 TEST_F(KmsFaultsTest, AnAppContractThatRevertsReleasesNoKey) {
@@ -168,7 +162,8 @@ TEST_F(KmsFaultsTest, AnAppContractThatRevertsReleasesNoKey) {
   auto h = ProxiedHarness();
   ASSERT_NE(h, nullptr);
   Recipient r;
-  ExpectNoKey(*h, world_->DevRequest(r, reverting, kHash, kDevice), "CHAIN_UNAVAILABLE");
+  ExpectNoKey(*h, world_->DevRequest(r, reverting, kHash, kDevice), "CHAIN_UNAVAILABLE",
+              "isAppAllowed gave no decision");
 }
 
 TEST_F(KmsFaultsTest, WithDevAttestationOffEveryDevRequestIsRefused) {

@@ -39,6 +39,7 @@
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
 #include "lib/testing/status_matchers.h"
+#include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "services/kms/kms_service.h"
 
@@ -91,14 +92,11 @@ struct World {
   std::unique_ptr<TxManager> txm;
   std::shared_ptr<Signer> owner;
   testutil::Devnet net;
-  std::string dir;  // temp dir: keys/, audit logs
+  testutil::TempDir tmp;
+  std::string dir;  // tmp's path: keys/, audit logs
   std::string key_dir;
   std::unique_ptr<RootKeys> keys;
   std::string gateway_app_id = "gateway-app-under-test";
-
-  ~World() {
-    if (!dir.empty()) std::filesystem::remove_all(dir);
-  }
 
   absl::StatusOr<Receipt> Send(const Address& to, Bytes data) {
     return testutil::SendAndWait(*txm, owner, to, std::move(data));
@@ -138,9 +136,8 @@ struct World {
 
 absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
   auto w = std::make_unique<World>();
-  char tmpl[] = "/tmp/chainkms-kms-test-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) return absl::InternalError("mkdtemp");
-  w->dir = tmpl;
+  if (w->tmp.path().empty()) return absl::InternalError("mkdtemp");
+  w->dir = w->tmp.path();
   w->key_dir = w->dir + "/keys/31337";
   ASSIGN_OR_RETURN(RootKeys made, InitKeyDir(w->key_dir, absl::Now()));
   w->keys = std::make_unique<RootKeys>(std::move(made));
