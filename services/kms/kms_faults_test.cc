@@ -4,6 +4,8 @@
 #include <atomic>
 
 #include "absl/cleanup/cleanup.h"
+#include "lib/crypto/secp256k1.h"
+#include "lib/kms/derive.h"
 #include "lib/testing/http_test_server.h"
 #include "nlohmann/json.hpp"
 #include "services/kms/kms_fixture_test.h"
@@ -232,6 +234,80 @@ TEST_F(KmsFaultsTest, AChainWhoseKmsInfoIsAnotherKeyIsNotServedUntilItMatches) {
       world_->Send(world_->net.kms, dstack_kms::SetKmsInfo(world_->keys->OnChainInfo())).status());
   EXPECT_TRUE((*h)->kms->CheckChains());
   EXPECT_TRUE((*h)->GetAppKey(world_->DevRequest(r, *app_, kHash, kDevice), &resp).ok());
+}
+
+TEST_F(KmsFaultsTest, TwoChainsServeWithTheirOwnRootKeysAndTheSameAppGetsDifferentKeys) {
+  // Chain 8453 gets its own root keys, registered in its DstackKms; put the world's back after.
+  ASSERT_OK_AND_ASSIGN(RootKeys base_keys, InitKeyDir(world_->dir + "/keys/8453", absl::Now()));
+  auto t = CurlTransport::Create({.url = other_->url()});
+  ASSERT_TRUE(t.ok());
+  JsonRpcClient rpc(*t);
+  TxManager txm(rpc, 8453, SystemClock::Get(), {.poll_interval = absl::Milliseconds(20)});
+  auto set_info = [&](const KmsInfo& info) {
+    return testutil::SendAndWait(txm, world_->owner, world_->net.kms, dstack_kms::SetKmsInfo(info));
+  };
+  absl::Cleanup restore = [&] { (void)set_info(world_->keys->OnChainInfo()); };
+  ASSERT_OK(set_info(base_keys.OnChainInfo()).status());
+
+  server::GrpcServer srv({.config = server::TestServerConfig(), .start_ready = false});
+  ChainSet chains;
+  for (auto [id, url] : {std::pair<uint64_t, std::string>{31337, world_->anvil->url()},
+                         std::pair<uint64_t, std::string>{8453, other_->url()}}) {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<Chain> chain,
+                         ConnectChain({.chain_id = id, .rpc_urls = {url}, .kms = world_->net.kms},
+                                      {.check_chain_id = false}, SystemClock::Get()));
+    chains.Add(std::move(chain));
+  }
+  std::map<uint64_t, RootKeys> keys;
+  keys.emplace(31337, *LoadKeyDir(world_->key_dir));
+  keys.emplace(8453, *LoadKeyDir(world_->dir + "/keys/8453"));
+  DevAttestationVerifier dev;
+  EvidenceRouter router(&dev, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<AuditLog> audit,
+                       AuditLog::Open(world_->dir + "/two-chains.log", "kms-2"));
+  KmsService kms(std::move(chains), std::move(keys), router, *audit, srv.serving(),
+                 SystemClock::Get(), {.dev_attestation = true});
+  srv.AddService(&kms);
+  ASSERT_OK(srv.Start());
+  absl::Cleanup stop = [&] { srv.Stop(); };
+  ASSERT_TRUE(kms.CheckChains());
+  auto stub = pb::Kms::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", srv.port()),
+                                                   grpc::InsecureChannelCredentials()));
+  std::map<uint64_t, std::string> pub_by_chain;
+  for (uint64_t id : {uint64_t{31337}, uint64_t{8453}}) {
+    grpc::ClientContext ctx;
+    pb::GetAppEnvEncryptPubKeyRequest req;
+    req.set_chain_id(id);
+    req.set_app_id(Raw(*app_));
+    pb::GetAppEnvEncryptPubKeyResponse resp;
+    ASSERT_TRUE(stub->GetAppEnvEncryptPubKey(&ctx, req, &resp).ok()) << id;
+    pub_by_chain[id] = resp.public_key();
+    // Signed by that chain's root k256 key.
+    auto sig = RecoverableSignature::FromBytes(AsBytes(resp.signature()));
+    ASSERT_TRUE(sig.ok());
+    auto signer = RecoverPublicKey(
+        EnvPublicKeyDigestLegacy(*app_, *Hash32::TryFrom(AsBytes(resp.public_key()))), *sig);
+    ASSERT_TRUE(signer.ok());
+    EXPECT_EQ(signer->Compressed(),
+              id == 31337 ? world_->keys->K256PublicKey() : base_keys.K256PublicKey());
+  }
+  EXPECT_NE(pub_by_chain[31337], pub_by_chain[8453]);
+  // The app exists only on 31337: the request is decided by the chain it names.
+  Recipient r;
+  pb::GetAppKeyResponse resp;
+  grpc::ClientContext ctx;
+  EXPECT_TRUE(stub->GetAppKey(&ctx, world_->DevRequest(r, *app_, kHash, kDevice), &resp).ok());
+  pb::GetAppKeyRequest on_base = world_->DevRequest(r, *app_, kHash, kDevice);
+  on_base.set_chain_id(8453);
+  on_base.mutable_dev()->set_key_provider_id(Raw(base_keys.CaSpkiDer()));
+  grpc::ClientContext ctx2;
+  grpc::Status denied = stub->GetAppKey(&ctx2, on_base, &resp);
+  EXPECT_EQ(ReasonOf(denied), "BOOT_DENIED");
+  EXPECT_EQ(MetadataValue(denied, "contract_reason"), "App not registered");
+  grpc::ClientContext ctx3;
+  pb::GetMetaResponse meta;
+  ASSERT_TRUE(stub->GetMeta(&ctx3, pb::GetMetaRequest(), &meta).ok());
+  EXPECT_EQ(meta.chains_size(), 2);
 }
 
 TEST_F(KmsFaultsTest, DecisionsArePinnedConfirmationsBehindTheHead) {
