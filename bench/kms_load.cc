@@ -9,7 +9,8 @@
 //     a canned response (and, for reference, the bare server's Health/Check): same raw-bytes
 //     client, same threads, fixed duration, alternating passes, medians; ours at log level error.
 // Prints one JSON object; bench/report.py turns it into rows.
-//   chainkms_kms_load [--rounds R] [--threads T] [--seconds S] [--passes P]
+// --app-key-cache 0 derives every key on every call (no AppKeyCache): the cold path.
+//   chainkms_kms_load [--rounds R] [--threads T] [--seconds S] [--passes P] [--app-key-cache N]
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -129,7 +130,7 @@ double BareKmsQps(const pb::GetAppEnvEncryptPubKeyResponse& canned, const std::s
 
 int main(int argc, char** argv) {
   using namespace chainkms;
-  int rounds = 500, threads = 4, passes = 3;
+  int rounds = 500, threads = 4, passes = 3, app_key_cache = 10000;
   double seconds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -137,10 +138,12 @@ int main(int argc, char** argv) {
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     if (flag == "--seconds") seconds = std::atof(argv[i + 1]);
     if (flag == "--passes") passes = std::atoi(argv[i + 1]);
+    if (flag == "--app-key-cache") app_key_cache = std::atoi(argv[i + 1]);
   }
   if (rounds < 1 || rounds > 20000 || threads < 1 || threads > 64 || !(seconds > 0) ||
-      seconds > 60 || passes < 1 || passes > 10) {
-    std::cerr << "kms_load: --rounds 1..20000, --threads 1..64, --seconds (0,60], --passes 1..10\n";
+      seconds > 60 || passes < 1 || passes > 10 || app_key_cache < 0) {
+    std::cerr << "kms_load: --rounds 1..20000, --threads 1..64, --seconds (0,60], --passes 1..10, "
+                 "--app-key-cache >= 0\n";
     return 2;
   }
   char tmpl[] = "/tmp/chainkms-kms-load-XXXXXX";
@@ -182,8 +185,9 @@ int main(int argc, char** argv) {
   auto audit = Must(kms::AuditLog::Open(dir + "/audit.log", "bench"), "audit");
   std::map<uint64_t, kms::RootKeys> key_map;
   key_map.emplace(kChainId, *kms::LoadKeyDir(dir + "/keys"));
-  kms::KmsService service(std::move(chains), std::move(key_map), router, *audit, srv.serving(),
-                          SystemClock::Get(), {.dev_attestation = true});
+  kms::KmsService service(
+      std::move(chains), std::move(key_map), router, *audit, srv.serving(), SystemClock::Get(),
+      {.dev_attestation = true, .app_key_cache_capacity = static_cast<size_t>(app_key_cache)});
   auto timed = std::make_unique<TimedPolicy>(
       std::make_unique<kms::OnChainBootPolicy>(*chain->reader, kms::OnChainBootPolicyOptions{}));
   TimedPolicy* policy = timed.get();
@@ -248,6 +252,7 @@ int main(int argc, char** argv) {
   }
   nlohmann::json out;
   out["get_app_key"] = {{"rounds", rounds},
+                        {"app_key_cache", app_key_cache},
                         {"total_p50_ms", bench::Percentile(total_ms, 0.5)},
                         {"total_p99_ms", bench::Percentile(total_ms, 0.99)},
                         {"chain_read_p50_ms", bench::Percentile(chain_ms, 0.5)},

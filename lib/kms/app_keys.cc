@@ -27,4 +27,18 @@ absl::StatusOr<AppKeySet> DeriveAppKeySet(const RootKeys& root, const Address& a
   return out;
 }
 
+absl::StatusOr<AppKeySet> WithInstance(const RootKeys& root, const AppKeySet& app_level,
+                                       const Address& app_id, const Address& instance_id) {
+  AppKeySet out;
+  ASSIGN_OR_RETURN(out.disk_crypt_key, DeriveDiskKey(root.ca, app_id, instance_id));
+  out.env_crypt_key = app_level.env_crypt_key.Clone();
+  out.env_public_key = app_level.env_public_key;
+  out.k256_key = app_level.k256_key.Clone();
+  out.k256_public_key = app_level.k256_public_key;
+  out.k256_signature = app_level.k256_signature;
+  out.ca_key_der = app_level.ca_key_der.Clone();
+  out.ca_cert_der = app_level.ca_cert_der;
+  return out;
+}
+
 }  // namespace chainkms::kms

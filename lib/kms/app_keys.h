@@ -27,4 +27,9 @@ struct AppKeySet {
 absl::StatusOr<AppKeySet> DeriveAppKeySet(const RootKeys& root, const Address& app_id,
                                           const Address& instance_id);
 
+// The same set from a cached one of the same app: only the disk key (the one key that depends on
+// the instance) is derived; the rest is copied from `app_level` (secrets cloned).
+absl::StatusOr<AppKeySet> WithInstance(const RootKeys& root, const AppKeySet& app_level,
+                                       const Address& app_id, const Address& instance_id);
+
 }  // namespace chainkms::kms

@@ -111,7 +111,14 @@ absl::Status KmsService::DoGetAppKey(const pb::GetAppKeyRequest& req, pb::GetApp
   }
 
   const absl::Time derive_start = absl::Now();
-  ASSIGN_OR_RETURN(AppKeySet keys, DeriveAppKeySet(c->keys, info.app_id, info.instance_id));
+  AppKeySet keys;
+  if (std::shared_ptr<const AppKeySet> cached = app_keys_.Find(req.chain_id(), info.app_id)) {
+    ASSIGN_OR_RETURN(keys, WithInstance(c->keys, *cached, info.app_id, info.instance_id));
+  } else {
+    ASSIGN_OR_RETURN(keys, DeriveAppKeySet(c->keys, info.app_id, info.instance_id));
+    ASSIGN_OR_RETURN(AppKeySet copy, WithInstance(c->keys, keys, info.app_id, info.instance_id));
+    app_keys_.Put(req.chain_id(), info.app_id, std::make_shared<const AppKeySet>(std::move(copy)));
+  }
   SecretBytes plain = SerializeAppKeys(keys, c->keys.ca_cert_der);
   ASSIGN_OR_RETURN(Bytes sealed,
                    SealToRecipient(recipient, info.app_id, req.chain_id(), plain.view()));

@@ -27,7 +27,8 @@ KmsService::KmsService(ChainSet chains, std::map<uint64_t, RootKeys> keys,
       serving_(serving),
       clock_(clock),
       options_(options),
-      metrics_(serving.metrics != nullptr ? serving.metrics->registry() : nullptr) {
+      metrics_(serving.metrics != nullptr ? serving.metrics->registry() : nullptr),
+      app_keys_(options.app_key_cache_capacity) {
   for (uint64_t id : chains_.ids()) {
     auto k = keys.find(id);
     if (k == keys.end()) continue;  // never served: Served() says CHAIN_NOT_SERVING

@@ -37,6 +37,7 @@
 #include "lib/kms/boot_policy.h"
 #include "lib/kms/root_keys.h"
 #include "lib/server/server.h"
+#include "services/kms/app_key_cache.h"
 #include "services/kms/kms_metrics.h"
 #include "services/kms/pubkey_cache.h"
 
@@ -50,6 +51,8 @@ struct KmsOptions {
   uint64_t confirmations = 0;
   // Upper bound on waiting for the audit write when the call has a longer (or no) deadline.
   absl::Duration audit_timeout = absl::Seconds(2);
+  // Apps whose app-level keys are kept (AppKeyCache); 0 derives everything on every call.
+  size_t app_key_cache_capacity = 10000;
 };
 
 class KmsService final : public chainkms::v1::Kms::Service {
@@ -111,6 +114,7 @@ class KmsService final : public chainkms::v1::Kms::Service {
   KmsOptions options_;
   KmsMetrics metrics_;
   PubkeyCache pubkeys_;
+  AppKeyCache app_keys_;
 };
 
 }  // namespace chainkms::kms

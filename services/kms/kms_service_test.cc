@@ -88,6 +88,27 @@ TEST_F(KmsServiceTest, AllowedBootGetsItsKeysSealedToTheRecipient) {
   EXPECT_FALSE(OpenSealed(other.priv.view(), AsBytes(resp.sealed_keys()), *app_, kChainId).ok());
 }
 
+TEST_F(KmsServiceTest, AnotherInstanceOfTheSameAppGetsItsOwnDiskKeyAndTheAppsOtherKeys) {
+  // The second call for the app comes from the app-key cache; only the disk key is derived.
+  for (uint8_t instance : {0x22, 0x33}) {
+    Recipient r;
+    pb::GetAppKeyRequest req = world_->DevRequest(r, *app_, kHash, kDevice);
+    req.mutable_dev()->mutable_boot_info()->set_instance_id(Raw(Fill<20>(instance)));
+    pb::GetAppKeyResponse resp;
+    ASSERT_TRUE(harness_->GetAppKey(req, &resp).ok());
+    EXPECT_EQ(resp.instance_id(), Raw(Fill<20>(instance)));
+    ASSERT_OK_AND_ASSIGN(SecretBytes plain,
+                         OpenSealed(r.priv.view(), AsBytes(resp.sealed_keys()), *app_, kChainId));
+    pb::AppKeys keys;
+    ASSERT_TRUE(keys.ParseFromArray(plain.data(), static_cast<int>(plain.size())));
+    ASSERT_OK_AND_ASSIGN(AppKeySet want, DeriveAppKeySet(*world_->keys, *app_, Fill<20>(instance)));
+    EXPECT_EQ(keys.disk_crypt_key(), Raw(want.disk_crypt_key.view())) << int(instance);
+    EXPECT_EQ(keys.env_crypt_key(), Raw(want.env_crypt_key.view()));
+    EXPECT_EQ(keys.k256_key(), Raw(want.k256_key.view()));
+    EXPECT_EQ(keys.ca_key(), Raw(want.ca_key_der.view()));
+  }
+}
+
 TEST_F(KmsServiceTest, ComposeHashNotAllowedIsDenied) {
   Recipient r;
   ExpectDenied(world_->DevRequest(r, *app_, Fill<32>(0xee), kDevice), "Compose hash not allowed");
