@@ -20,7 +20,7 @@
 namespace chainkms::kms {
 namespace {
 
-constexpr size_t kMaxFileBytes = 64 * 1024;
+constexpr size_t kMaxFileBytes = size_t{64} * 1024;
 
 std::string Join(const std::string& dir, const char* file) {
   return dir.empty() || dir.back() == '/' ? absl::StrCat(dir, file) : absl::StrCat(dir, "/", file);

@@ -17,9 +17,9 @@ inline constexpr size_t kMaxTcbStatusBytes = 64;
 inline constexpr size_t kMaxAdvisoryIds = 64;
 inline constexpr size_t kMaxAdvisoryIdBytes = 64;
 inline constexpr size_t kMaxKeyProviderIdBytes = 1024;
-inline constexpr size_t kMaxQuoteBytes = 64 * 1024;
-inline constexpr size_t kMaxEventLogBytes = 1024 * 1024;
-inline constexpr size_t kMaxVmConfigBytes = 64 * 1024;
+inline constexpr size_t kMaxQuoteBytes = size_t{64} * 1024;
+inline constexpr size_t kMaxEventLogBytes = size_t{1024} * 1024;
+inline constexpr size_t kMaxVmConfigBytes = size_t{64} * 1024;
 
 absl::StatusOr<AppBootInfo> ToBootInfo(const chainkms::v1::AppBootInfo& in, std::string_view field);
 
