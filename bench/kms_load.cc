@@ -43,6 +43,7 @@
 #include "lib/kms/boot_policy.h"
 #include "lib/kms/root_keys.h"
 #include "lib/kms/sealed.h"
+#include "lib/server/proto_fields.h"
 #include "lib/server/server.h"
 #include "lib/testing/anvil.h"
 #include "lib/testing/devnet.h"
@@ -61,13 +62,7 @@ T Must(absl::StatusOr<T> v, const char* what) {
   return bench::Must(kProgram, std::move(v), what);
 }
 double Ms(Steady::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-template <size_t N>
-std::string Raw(const FixedBytes<N>& b) {
-  return std::string(reinterpret_cast<const char*>(b.bytes.data()), N);
-}
-std::string Raw(ByteView b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
+using server::Raw;
 
 // Times each decision of the wrapped policy; the last duration is read after each call (the
 // bench's client is single-threaded in part 1).

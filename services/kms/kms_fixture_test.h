@@ -34,6 +34,7 @@
 #include "lib/kms/audit.h"
 #include "lib/kms/root_keys.h"
 #include "lib/kms/sealed.h"
+#include "lib/server/proto_fields.h"
 #include "lib/server/server.h"
 #include "lib/server/status.h"
 #include "lib/testing/anvil.h"
@@ -56,13 +57,7 @@ constexpr uint64_t kChainId = 31337;
 // anvil's account 0: deployer and owner of everything.
 constexpr char kKey0[] = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-[[maybe_unused]] std::string Raw(ByteView b) {
-  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
-}
-template <size_t N>
-std::string Raw(const FixedBytes<N>& b) {
-  return Raw(ByteView(b.bytes));
-}
+using server::Raw;  // bytes → a proto bytes field (lib/server/proto_fields.h)
 template <size_t N>
 FixedBytes<N> Fill(uint8_t v) {
   FixedBytes<N> out;
