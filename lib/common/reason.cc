@@ -48,7 +48,7 @@ constexpr std::array<ReasonInfo, 28> kReasons = {{
     {Reason::kMalformedTransaction, "MALFORMED_TRANSACTION", {"detail"}},
     {Reason::kValueNotAllowed, "VALUE_NOT_ALLOWED", {"value_wei"}},
     {Reason::kBootDenied, "BOOT_DENIED", {"contract_reason", "app_id", "chain_id", "block_number"}},
-    {Reason::kAttestationRejected, "ATTESTATION_REJECTED", {"detail"}},
+    {Reason::kAttestationRejected, "ATTESTATION_REJECTED", {"detail", "step"}},
     {Reason::kAuditUnavailable, "AUDIT_UNAVAILABLE", {}},
     {Reason::kChainNotServing, "CHAIN_NOT_SERVING", {"chain_id", "detail"}},
 }};

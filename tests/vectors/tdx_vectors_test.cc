@@ -1,10 +1,13 @@
 // The real Intel TDX quote in ../shared/vectors/tdx parses strictly, with the layout ATTESTATION.md
-// §1 gives (verification against its collateral is the next step of the TDX work).
+// §1 gives, and verifies against its Intel collateral inside the collateral's window (UpToDate, no
+// advisories) and nowhere else. Flips and the second implementation: tests/attestation.
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
 #include "gtest/gtest.h"
 #include "lib/attestation/quote.h"
+#include "lib/attestation/verify.h"
 #include "lib/common/hex.h"
 #include "tests/vectors/vectors.h"
 
@@ -30,6 +33,41 @@ TEST(TdxVectors, TheSampleQuoteParses) {
     ++certs;
   }
   EXPECT_EQ(certs, 3u);
+}
+
+Bytes ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(in)), {});
+}
+
+TEST(TdxVectors, TheSampleQuoteVerifiesUpToDateInsideItsCollateralWindowOnly) {
+  const Bytes quote = ReadFile(VectorsDir() / "tdx" / "tdx_quote.bin");
+  const Bytes json = ReadFile(VectorsDir() / "tdx" / "tdx_quote_collateral.json");
+  absl::StatusOr<attestation::Collateral> c =
+      attestation::ParseCollateralJson(std::string(json.begin(), json.end()));
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto prepared = attestation::PrepareCollateral(*std::move(c));
+  ASSERT_TRUE(prepared.ok()) << prepared.status();
+  // The window: latest issue (QE identity 2025-06-19T10:32:27Z) to earliest next update (PCK CRL
+  // 2025-07-19T10:00:35Z).
+  EXPECT_EQ((*prepared)->window_begin, absl::FromUnixSeconds(1750329147));
+  EXPECT_EQ((*prepared)->window_end, absl::FromUnixSeconds(1752919235));
+  absl::StatusOr<attestation::VerifiedQuote> v =
+      attestation::VerifyTdxQuote(quote, **prepared, absl::FromUnixSeconds(1751624191));
+  CountVectorCase("tdx", v.ok());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->status, "UpToDate");
+  EXPECT_TRUE(v->advisory_ids.empty());
+  EXPECT_EQ(v->ppid.size(), 16u);
+  EXPECT_EQ(HexEncode(v->fmspc.view()), "b0c06f000000");
+  EXPECT_TRUE(attestation::CheckTcbPolicy(*v, attestation::TcbPolicy{}).ok());
+
+  // Today (2026-12-02) the collateral has long expired.
+  absl::StatusOr<attestation::VerifiedQuote> today =
+      attestation::VerifyTdxQuote(quote, **prepared, absl::FromUnixSeconds(1796169600));
+  CountVectorCase("tdx", !today.ok());
+  ASSERT_FALSE(today.ok());
+  EXPECT_NE(today.status().message().find("expired"), std::string::npos) << today.status();
 }
 
 }  // namespace
