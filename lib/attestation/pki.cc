@@ -206,6 +206,18 @@ absl::Status VerifyChain(const CertChain& chain, X509* anchor, const std::vector
       int err = X509_STORE_CTX_get_error(ctx);
       failure = absl::StrCat(X509_verify_cert_error_string(err), " at depth ",
                              X509_STORE_CTX_get_error_depth(ctx));
+    } else {
+      // Every certificate given must be on the path OpenSSL built (leaf … anchor, the anchor
+      // optional): nothing unverified rides along.
+      STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx);
+      const size_t n = static_cast<size_t>(sk_X509_num(built));
+      const size_t given = chain.certs.size();
+      bool same = given == n || given + 1 == n;
+      for (size_t i = 0; same && i < given; ++i) {
+        same = X509_cmp(sk_X509_value(built, static_cast<int>(i)), chain.certs[i].get()) == 0 &&
+               ToDer(sk_X509_value(built, static_cast<int>(i))) == chain.der[i];
+      }
+      if (!same) failure = "the chain carries certificates that are not on its verified path";
     }
   }
   X509_STORE_CTX_free(ctx);

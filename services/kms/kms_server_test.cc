@@ -11,6 +11,7 @@
 #include "lib/kms/app_keys.h"
 #include "lib/kms/derive.h"
 #include "lib/kms/env_crypt.h"
+#include "lib/testing/command.h"
 #include "lib/testing/grpc_health.h"
 #include "lib/testing/scrape_metrics.h"
 #include "nlohmann/json.hpp"
@@ -23,35 +24,10 @@ namespace chainkms::kms {
 namespace {
 
 using json = nlohmann::json;
-
-struct CommandResult {
-  int rc = -1;
-  std::string out;
-};
-
-// Runs a shell command (stderr passes through to the test log).
-CommandResult RunCommand(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n = 0;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string SourceDir() {
-  const char* d = std::getenv("CHAINKMS_SOURCE_DIR");
-  return d != nullptr ? d : ".";
-}
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+using testutil::CommandResult;
+using testutil::RunCommand;
+using testutil::ShellQuote;
+using testutil::SourceDir;
 
 absl::StatusOr<Config> ConfigFromFlags(const std::vector<std::string>& args) {
   ASSIGN_OR_RETURN(std::optional<Config> config, server::ParseServiceFlags(MainSpec(), args));
@@ -145,7 +121,7 @@ TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk
                  {"key_provider_id", HexEncode(world_->keys->CaSpkiDer())}};
   CommandResult node = RunCommand(absl::StrCat("node ", SourceDir(),
                                                "/tests/kms/node_kms_client.mjs 127.0.0.1:", port,
-                                               " 31337 ", Quote(claims.dump())));
+                                               " 31337 ", ShellQuote(claims.dump())));
   ASSERT_EQ(node.rc, 0) << node.out;
   ASSERT_OK_AND_ASSIGN(EnvKey env, DeriveEnvKey(world_->keys->ca, *app_));
   const json node_out = json::parse(node.out);
@@ -169,7 +145,7 @@ TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk
             {"timestamp", pub.timestamp()},
             {"k256_public_key", HexEncode(world_->keys->K256PublicKey().view())}};
   CommandResult verify = RunCommand(absl::StrCat(
-      "node ", SourceDir(), "/tests/kms/dstack_sdk_check.mjs verify ", Quote(v.dump())));
+      "node ", SourceDir(), "/tests/kms/dstack_sdk_check.mjs verify ", ShellQuote(v.dump())));
   EXPECT_EQ(verify.rc, 0) << verify.out;
   // The SDK's encryptEnvVars output for that key opens with the derived env key.
   CommandResult enc =
