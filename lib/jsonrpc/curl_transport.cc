@@ -2,12 +2,16 @@
 
 #include <curl/curl.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "lib/common/status_macros.h"
 
 namespace chainkms {
 namespace {
@@ -60,6 +64,19 @@ size_t Write(char* data, size_t size, size_t n, void* user) {
   }
   sink->body.append(data, len);
   return len;
+}
+
+// One response header line → headers[lower-case name] = value (trimmed).
+size_t Header(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<std::map<std::string, std::string>*>(user);
+  const std::string_view line(data, size * n);  // NOLINT(bugprone-suspicious-stringview-data-usage)
+  const size_t colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    (*headers)[absl::AsciiStrToLower(std::string(line.substr(0, colon)))] =
+        std::string(absl::StripAsciiWhitespace(
+            absl::string_view(line.data() + colon + 1, line.size() - colon - 1)));
+  }
+  return size * n;
 }
 
 long Millis(absl::Duration d) {  // NOLINT(google-runtime-int): curl takes long
@@ -151,6 +168,19 @@ void CurlTransport::Release(void* handle) {
 }
 
 absl::StatusOr<std::string> CurlTransport::Post(std::string_view body) {
+  ASSIGN_OR_RETURN(HttpResponse r, Perform(options_.url, /*post=*/true, body));
+  return std::move(r.body);
+}
+
+absl::StatusOr<CurlTransport::HttpResponse> CurlTransport::Get(std::string_view path_and_query) {
+  std::string base = options_.url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return Perform(absl::StrCat(base, std::string(path_and_query)), /*post=*/false, {});
+}
+
+absl::StatusOr<CurlTransport::HttpResponse> CurlTransport::Perform(const std::string& url,
+                                                                   bool post,
+                                                                   std::string_view body) {
   if (!url_status_.ok()) return url_status_;
   CURL* curl = static_cast<CURL*>(Acquire());
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
@@ -158,8 +188,9 @@ absl::StatusOr<std::string> CurlTransport::Post(std::string_view body) {
   curl_easy_reset(curl);
   Sink sink;
   sink.limit = options_.max_response_bytes;
+  HttpResponse response;
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -168,10 +199,16 @@ absl::StatusOr<std::string> CurlTransport::Post(std::string_view body) {
   curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, Millis(options_.connect_timeout));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, Millis(options_.total_timeout));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(headers_));
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  if (post) {
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, static_cast<curl_slist*>(headers_));
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  } else {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response.headers);
+  }
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Write);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
@@ -185,6 +222,7 @@ absl::StatusOr<std::string> CurlTransport::Post(std::string_view body) {
   // Detach the stack buffers before the handle goes back to the pool.
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, nullptr);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, nullptr);
   Release(curl);
 
   if (rc != CURLE_OK) {
@@ -207,7 +245,8 @@ absl::StatusOr<std::string> CurlTransport::Post(std::string_view body) {
   if (http < 200 || http > 299) {
     return absl::UnavailableError(absl::StrCat("rpc ", description_, ": HTTP ", http));
   }
-  return std::move(sink.body);
+  response.body = std::move(sink.body);
+  return response;
 }
 
 }  // namespace chainkms

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -49,10 +50,19 @@ class CurlTransport final : public JsonRpcTransport {
   absl::StatusOr<std::string> Post(std::string_view body) override;
   std::string Describe() const override { return description_; }
 
+  // A GET of `path_and_query` under the URL, with the same rules (no redirects, no proxies, the
+  // body cap, the same error mapping). Response header names are lower-cased.
+  struct HttpResponse {
+    std::string body;
+    std::map<std::string, std::string> headers;
+  };
+  absl::StatusOr<HttpResponse> Get(std::string_view path_and_query);
+
   // Handles created so far (each owns at most one connection): for tests of reuse.
   size_t handles_created() const;
 
  private:
+  absl::StatusOr<HttpResponse> Perform(const std::string& url, bool post, std::string_view body);
   void* Acquire();             // CURL*
   void Release(void* handle);  // CURL*
 

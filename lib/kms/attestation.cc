@@ -31,7 +31,10 @@ absl::StatusOr<VerifiedBoot> EvidenceRouter::Verify(const Evidence& evidence) {
     }
     return dev_->Verify(evidence);
   }
-  if (tdx_ == nullptr) return AttestationRejected("no TDX quote verifier is configured");
+  if (tdx_ == nullptr) {
+    return AttestationRejected(
+        "TDX attestation is disabled (the server runs without --attestation tdx)");
+  }
   return tdx_->Verify(evidence);
 }
 

@@ -57,7 +57,10 @@ bool SendAll(int fd, const std::string& data) {
 
 }  // namespace
 
-HttpTestServer::HttpTestServer(Handler handler) : handler_(std::move(handler)) {}
+HttpTestServer::HttpTestServer(Handler handler) : handler_(std::move(handler)), target_handler_() {}
+HttpTestServer::HttpTestServer(TargetHandler handler)
+    : handler_([handler](const std::string&) { return Response{}; }),
+      target_handler_(std::move(handler)) {}
 
 HttpTestServer::~HttpTestServer() { Stop(); }
 
@@ -129,7 +132,9 @@ void HttpTestServer::AcceptLoop() {
   }
 }
 
-HttpTestServer::Response HttpTestServer::Handle(const std::string& body) {
+HttpTestServer::Response HttpTestServer::Handle(const std::string& target,
+                                                const std::string& body) {
+  if (target_handler_) return target_handler_(target, body);
   Handler h;
   {
     chainkms::MutexLock l(&mu_);
@@ -163,6 +168,12 @@ void HttpTestServer::Serve(int fd) {
     }
     if (!open) break;
     const std::string head = Lower(buf.substr(0, header_end));
+    // "GET /path?q HTTP/1.1": the target is the second word of the request line.
+    std::string target;
+    if (size_t sp = buf.find(' '); sp != std::string::npos && sp < header_end) {
+      const size_t sp2 = buf.find(' ', sp + 1);
+      if (sp2 != std::string::npos && sp2 < header_end) target = buf.substr(sp + 1, sp2 - sp - 1);
+    }
     size_t content_length = 0;
     if (size_t at = head.find("\r\ncontent-length:"); at != std::string::npos) {
       content_length = std::strtoul(head.c_str() + at + 17, nullptr, 10);
@@ -176,7 +187,7 @@ void HttpTestServer::Serve(int fd) {
     const std::string body = buf.substr(0, content_length);
     buf.erase(0, content_length);
     ++requests_;
-    const Response r = Handle(body);
+    const Response r = Handle(target, body);
     if (r.delay > absl::ZeroDuration() && stopping_.WaitForNotificationWithTimeout(r.delay)) break;
     std::string out = absl::StrCat("HTTP/1.1 ", r.status, " ", Reason(r.status), "\r\n",
                                    "Content-Length: ", r.body.size(), "\r\n");

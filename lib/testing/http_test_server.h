@@ -33,8 +33,11 @@ class HttpTestServer {
     bool close_connection = false;                               // "Connection: close"
   };
   using Handler = std::function<Response(const std::string& body)>;
+  // Also sees the request target ("/path?query") — for GET endpoints.
+  using TargetHandler = std::function<Response(const std::string& target, const std::string& body)>;
 
   explicit HttpTestServer(Handler handler);
+  explicit HttpTestServer(TargetHandler handler);
   ~HttpTestServer();  // Stop()
   HttpTestServer(const HttpTestServer&) = delete;
   HttpTestServer& operator=(const HttpTestServer&) = delete;
@@ -54,7 +57,7 @@ class HttpTestServer {
  private:
   void AcceptLoop();
   void Serve(int fd);
-  Response Handle(const std::string& body);
+  Response Handle(const std::string& target, const std::string& body);
 
   int listen_fd_ = -1;
   int port_ = 0;
@@ -64,6 +67,7 @@ class HttpTestServer {
   std::thread acceptor_;
   mutable chainkms::Mutex mu_;
   Handler handler_ ABSL_GUARDED_BY(mu_);
+  const TargetHandler target_handler_;  // set once at construction
   std::vector<int> fds_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread> workers_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,13 +1,17 @@
 #include "services/kms/config.h"
 
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace chainkms::kms {
 
@@ -22,6 +26,26 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
                   "root-ca.crt (chainkms-kms keys init)");
   flags.AddBool("insecure-dev-attestation", &config->insecure_dev_attestation, false,
                 "LOCAL USE ONLY: accept dev attestations (claims taken as given, nothing proven)");
+  flags.AddString("attestation", &config->attestation, "tdx",
+                  "attestations accepted: tdx (Intel TDX DCAP quotes), dev, or tdx,dev; dev also "
+                  "needs --insecure-dev-attestation");
+  flags.AddString("pccs-url", &config->pccs_url, "https://api.trustedservices.intel.com",
+                  "Intel PCS or a PCCS serving collateral (API v4), cached per FMSPC until its "
+                  "nextUpdate");
+  flags.AddString("collateral-dir", &config->collateral_dir, "",
+                  "air-gapped collateral: <FMSPC>.json (or collateral.json) in dcap-qvl's "
+                  "QuoteCollateralV3 JSON; used instead of --pccs-url");
+  flags.AddDuration("pccs-timeout", &config->pccs_timeout, absl::Seconds(30),
+                    "timeout of one collateral request", server::NonNegativeDuration());
+  flags.AddString("tcb-accept-status", &config->tcb_accept_status, "UpToDate",
+                  "TCB statuses accepted, comma-separated (Revoked never is)");
+  flags.AddString("tcb-accept-advisories", &config->tcb_accept_advisories, "",
+                  "Intel advisory ids accepted, comma-separated (default: none)");
+  flags.AddString("os-image-measurements", &config->os_image_measurements_file, "",
+                  "JSON file {\"<os_image_hash>\": [{\"mrtd\",\"rtmr0\",\"rtmr1\",\"rtmr2\"}]}: "
+                  "the measurements that prove each OS image");
+  flags.AddBool("insecure-unmeasured-os-image", &config->insecure_unmeasured_os_image, false,
+                "INSECURE: forward a CVM's claimed os_image_hash without a configured measurement");
   flags.AddInt("confirmations", &config->confirmations, 0,
                "decide key releases at head minus this many blocks (0 on anvil; e.g. 2 on "
                "Ethereum, 5 on Base)",
@@ -96,10 +120,80 @@ absl::Status FinishConfig(Config* config, const EnvLookup& env) {
     std::optional<std::string> host = env("HOSTNAME");
     config->replica = host && !host->empty() ? *host : "kms";
   }
+  config->accept_tdx = false;
+  config->accept_dev = config->insecure_dev_attestation;
+  for (absl::string_view kind : absl::StrSplit(config->attestation, ',', absl::SkipEmpty())) {
+    if (kind == "tdx") {
+      config->accept_tdx = true;
+    } else if (kind == "dev") {
+      if (!config->insecure_dev_attestation) {
+        return absl::InvalidArgumentError(
+            "--attestation dev: also needs --insecure-dev-attestation (nothing is proven)");
+      }
+      config->accept_dev = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--attestation: \"", std::string(kind), "\" is not tdx or dev (CHAINKMS_ATTESTATION)"));
+    }
+  }
+  if (!config->accept_tdx && !config->accept_dev) {
+    return absl::InvalidArgumentError("--attestation: accept at least one of tdx, dev");
+  }
+  absl::StatusOr<attestation::TcbPolicy> policy =
+      ParseTcbPolicy(config->tcb_accept_status, config->tcb_accept_advisories);
+  if (!policy.ok()) return policy.status();
+  config->tcb_policy = *std::move(policy);
+  absl::StatusOr<attestation::OsImageMeasurements> images =
+      LoadOsImageMeasurements(config->os_image_measurements_file);
+  if (!images.ok()) return images.status();
+  config->os_images = *std::move(images);
+  if (config->accept_tdx && config->collateral_dir.empty() && config->pccs_url.empty()) {
+    return absl::InvalidArgumentError("--pccs-url or --collateral-dir: TDX needs collateral");
+  }
   if (config->kms_info_check_interval < absl::Milliseconds(10)) {
     return absl::InvalidArgumentError("--kms-info-check-interval: at least 10ms");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<attestation::TcbPolicy> ParseTcbPolicy(std::string_view statuses,
+                                                      std::string_view advisories) {
+  attestation::TcbPolicy policy;
+  policy.accepted_statuses.clear();
+  for (absl::string_view s : absl::StrSplit(absl::string_view(statuses.data(), statuses.size()),
+                                            ',', absl::SkipEmpty())) {
+    const std::string status(absl::StripAsciiWhitespace(s));
+    if (attestation::StatusSeverity(status) < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--tcb-accept-status: \"", status, "\" is not an Intel TCB status"));
+    }
+    if (status == "Revoked") {
+      return absl::InvalidArgumentError("--tcb-accept-status: Revoked is never accepted");
+    }
+    policy.accepted_statuses.insert(status);
+  }
+  if (policy.accepted_statuses.empty()) {
+    return absl::InvalidArgumentError("--tcb-accept-status: at least one status (e.g. UpToDate)");
+  }
+  for (absl::string_view a : absl::StrSplit(absl::string_view(advisories.data(), advisories.size()),
+                                            ',', absl::SkipEmpty())) {
+    policy.accepted_advisories.insert(absl::AsciiStrToUpper(absl::StripAsciiWhitespace(a)));
+  }
+  return policy;
+}
+
+absl::StatusOr<attestation::OsImageMeasurements> LoadOsImageMeasurements(const std::string& path) {
+  if (path.empty()) return attestation::OsImageMeasurements{};
+  std::ifstream in(path);
+  if (!in)
+    return absl::InvalidArgumentError(absl::StrCat("--os-image-measurements: cannot read ", path));
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  absl::StatusOr<attestation::OsImageMeasurements> m = attestation::ParseOsImageMeasurements(text);
+  if (!m.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--os-image-measurements: ", std::string(m.status().message())));
+  }
+  return m;
 }
 
 }  // namespace chainkms::kms

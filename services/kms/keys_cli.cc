@@ -14,6 +14,7 @@
 #include "lib/kms/audit.h"
 #include "lib/kms/root_keys.h"
 #include "nlohmann/json.hpp"
+#include "services/kms/attestation_cli.h"
 
 namespace chainkms::kms {
 namespace {
@@ -22,7 +23,9 @@ constexpr char kUsage[] =
     "usage:\n"
     "  chainkms-kms keys init --dir D\n"
     "  chainkms-kms keys show --dir D [--chain-id N] [--json]\n"
-    "  chainkms-kms audit verify FILE [--json]\n";
+    "  chainkms-kms audit verify FILE [--json]\n"
+    "  chainkms-kms attestation verify --quote F [--collateral C] [--event-log E] [--at TIME] "
+    "[--json]\n";
 
 struct Args {
   std::string dir;
@@ -144,7 +147,14 @@ std::optional<int> RunSubcommand(int argc, char** argv, std::ostream& out, std::
                                  absl::Time now) {
   if (argc < 2) return std::nullopt;
   const std::string group = argv[1];
-  if (group != "keys" && group != "audit") return std::nullopt;
+  if (group != "keys" && group != "audit" && group != "attestation") return std::nullopt;
+  if (group == "attestation") {
+    if (argc < 3 || std::string(argv[2]) != "verify") {
+      err << "usage: chainkms-kms attestation verify --quote F ... (--help for the flags)\n";
+      return 2;
+    }
+    return AttestationVerifyCli(std::vector<std::string>(argv + 3, argv + argc), out, err, now);
+  }
   if (argc < 3) {
     err << kUsage;
     return 2;

@@ -4,6 +4,8 @@
 //   chainkms-kms keys show --dir D [--chain-id N] [--json]
 //                                           public material and the setKmsInfo registration
 //   chainkms-kms audit verify FILE [--json] check an audit log's hash chain
+//   chainkms-kms attestation verify --quote F [--collateral C] [--event-log E] [--at TIME] [--json]
+//                                           explain a TDX verdict step by step (attestation_cli.h)
 //
 // Exit codes: 0 ok, 1 failure (a broken chain, existing keys, unreadable files), 2 usage.
 #pragma once

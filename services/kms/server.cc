@@ -13,7 +13,9 @@
 #include "lib/eth/address.h"
 #include "lib/kms/attestation.h"
 #include "lib/kms/audit.h"
+#include "lib/kms/pccs.h"
 #include "lib/kms/root_keys.h"
+#include "lib/kms/tdx_verifier.h"
 #include "lib/server/server.h"
 #include "lib/server/service_main.h"
 #include "services/kms/keys_cli.h"
@@ -40,8 +42,33 @@ absl::Status Run(const Config& config, const Deps& deps) {
                    AuditLog::Open(config.audit_log, config.replica));
 
   DevAttestationVerifier dev;
-  EvidenceRouter router(config.insecure_dev_attestation ? &dev : nullptr, nullptr);
-  if (config.insecure_dev_attestation) {
+  attestation::CollateralFetcher fetch;
+  if (!config.collateral_dir.empty()) {
+    fetch = attestation::DirectoryFetcher(config.collateral_dir);
+  } else {
+    ASSIGN_OR_RETURN(fetch, PccsFetcher({.url = config.pccs_url, .timeout = config.pccs_timeout}));
+  }
+  attestation::CachingCollateralSource collateral(std::move(fetch));
+  TdxAttestationVerifier tdx({.collateral = &collateral,
+                              .clock = deps.clock,
+                              .policy = config.tcb_policy,
+                              .os_images = config.os_images,
+                              .allow_unmeasured_os_image = config.insecure_unmeasured_os_image});
+  EvidenceRouter router(config.accept_dev ? &dev : nullptr, config.accept_tdx ? &tdx : nullptr);
+  if (config.accept_tdx) {
+    log.Info("TDX attestation",
+             {{"collateral",
+               config.collateral_dir.empty() ? config.pccs_url : "dir:" + config.collateral_dir},
+              {"tcb_accept_status", config.tcb_accept_status},
+              {"tcb_accept_advisories", config.tcb_accept_advisories},
+              {"os_images_measured", config.os_images.size()}});
+  }
+  if (config.insecure_unmeasured_os_image) {
+    log.Warn(
+        "INSECURE: --insecure-unmeasured-os-image is on: a CVM's os_image_hash is forwarded "
+        "to the contract without proof that its MRTD/RTMR0-2 belong to that image");
+  }
+  if (config.accept_dev) {
     log.Warn(
         "INSECURE: --insecure-dev-attestation is on: dev attestations are taken as given and "
         "keys are released to anything the contract allows; never use this outside a local "
@@ -59,7 +86,7 @@ absl::Status Run(const Config& config, const Deps& deps) {
     chains.Add(std::move(chain));
   }
   KmsService kms(std::move(chains), std::move(keys), router, *audit, server.serving(), *deps.clock,
-                 {.dev_attestation = config.insecure_dev_attestation,
+                 {.dev_attestation = config.accept_dev,
                   .confirmations = static_cast<uint64_t>(config.confirmations)});
   server.AddService(&kms);
 
@@ -105,7 +132,7 @@ server::ServiceMainSpec<Config> MainSpec() {
           .summary =
               "chainkms-kms: keys released only to CVMs the contract allows "
               "(chainkms.v1.Kms)\n  subcommands: keys init --dir D | keys show --dir D | "
-              "audit verify FILE",
+              "audit verify FILE | attestation verify --quote F",
           .register_flags = RegisterFlags,
           .finish = [](Config* c) { return FinishConfig(c); },
           .run = [](const Config& c) { return Run(c); }};
