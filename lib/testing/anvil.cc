@@ -83,7 +83,8 @@ absl::StatusOr<int> PickFreeLoopbackPort() {
 std::string AnvilProcess::DefaultBinary() {
   if (const char* env = std::getenv("CHAINKMS_ANVIL"); env && *env) return env;
 #ifdef CHAINKMS_SOURCE_DIR
-  return std::string(CHAINKMS_SOURCE_DIR) + "/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
+  return std::string(CHAINKMS_SOURCE_DIR) +
+         "/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil";
 #else
   return "anvil";
 #endif
@@ -109,13 +110,9 @@ absl::StatusOr<std::unique_ptr<AnvilProcess>> AnvilProcess::Start(Options option
     if (log_fd < 0) return absl::UnavailableError("cannot create anvil log file");
     p->log_path_ = log_template;
 
-    std::vector<std::string> args = {binary,
-                                     "--host",
-                                     "127.0.0.1",
-                                     "--port",
-                                     absl::StrCat(*port),
-                                     "--chain-id",
-                                     absl::StrCat(options.chain_id)};
+    std::vector<std::string> args = {binary,          "--host", "127.0.0.1",
+                                     "--port",        absl::StrCat(*port),
+                                     "--chain-id",    absl::StrCat(options.chain_id)};
     if (options.block_time_seconds > 0) {
       args.push_back("--block-time");
       args.push_back(absl::StrCat(options.block_time_seconds));
@@ -148,8 +145,9 @@ absl::StatusOr<std::unique_ptr<AnvilProcess>> AnvilProcess::Start(Options option
       absl::SleepFor(absl::Milliseconds(50));
     }
     if (p->pid_ > 0) {
-      last = absl::UnavailableError(absl::StrCat(
-          "anvil did not answer within the start-up timeout: ", ReadTail(p->log_path_, 2000)));
+      last = absl::UnavailableError(
+          absl::StrCat("anvil did not answer within the start-up timeout: ",
+                       ReadTail(p->log_path_, 2000)));
     }
   }
   return last;
@@ -157,8 +155,8 @@ absl::StatusOr<std::unique_ptr<AnvilProcess>> AnvilProcess::Start(Options option
 
 absl::StatusOr<nlohmann::json> AnvilProcess::Rpc(const std::string& method,
                                                  nlohmann::json params) const {
-  const nlohmann::json req = {
-      {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
+  const nlohmann::json req = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method},
+                              {"params", std::move(params)}};
   auto reply = PostJson(url_, req.dump());
   if (!reply.ok()) return reply.status();
   const auto j = nlohmann::json::parse(*reply, nullptr, /*allow_exceptions=*/false);

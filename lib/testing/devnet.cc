@@ -104,9 +104,8 @@ absl::StatusOr<Devnet> DeployDevnet(RpcCaller& rpc, TxManager& txm,
   // Multicall3 has no constructor, so its runtime code can be placed directly.
   ASSIGN_OR_RETURN(Bytes code, eth_rpc::GetCode(rpc, net.multicall, BlockTag::Latest()));
   if (code.empty()) {
-    auto set =
-        rpc.Call("anvil_setCode",
-                 nlohmann::json::array({kMulticall3Address, Hex0x(multicall.deployed_bytecode)}));
+    auto set = rpc.Call("anvil_setCode", nlohmann::json::array({kMulticall3Address,
+                                                                Hex0x(multicall.deployed_bytecode)}));
     if (!set.ok()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "no Multicall3 at ", kMulticall3Address,
