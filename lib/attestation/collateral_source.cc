@@ -7,9 +7,21 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/hex.h"
+#include "lib/common/reason.h"
 #include "lib/common/status_macros.h"
 
 namespace chainkms::attestation {
+namespace {
+
+absl::Status Unavailable(const std::string& fmspc_hex, const absl::Status& cause) {
+  const std::string fmspc = absl::AsciiStrToUpper(fmspc_hex);
+  const std::string detail(cause.message());
+  return WithReason(
+      absl::UnavailableError(absl::StrCat("collateral for FMSPC ", fmspc, ": ", detail)),
+      Reason::kCollateralUnavailable, {{"fmspc", fmspc}, {"detail", detail}});
+}
+
+}  // namespace
 
 std::string_view PckCaName(PckCa ca) { return ca == PckCa::kPlatform ? "platform" : "processor"; }
 
@@ -51,18 +63,10 @@ absl::StatusOr<std::shared_ptr<const PreparedCollateral>> CachingCollateralSourc
     MutexLock l(&mu_);
     ++fetches_;
   }
-  if (!fetched.ok()) {
-    return absl::UnavailableError(absl::StrCat("collateral for FMSPC ",
-                                               absl::AsciiStrToUpper(key.first), ": ",
-                                               std::string(fetched.status().message())));
-  }
+  if (!fetched.ok()) return Unavailable(key.first, fetched.status());
   absl::StatusOr<std::shared_ptr<const PreparedCollateral>> prepared =
       PrepareCollateral(*std::move(fetched));
-  if (!prepared.ok()) {
-    return absl::UnavailableError(absl::StrCat("collateral for FMSPC ",
-                                               absl::AsciiStrToUpper(key.first), ": ",
-                                               std::string(prepared.status().message())));
-  }
+  if (!prepared.ok()) return Unavailable(key.first, prepared.status());
   MutexLock l(&mu_);
   cache_[key] = *prepared;
   return *prepared;

@@ -20,7 +20,7 @@ struct ReasonInfo {
   std::array<std::string_view, 4> keys;  // as documented in common.proto; "" = none
 };
 
-constexpr std::array<ReasonInfo, 28> kReasons = {{
+constexpr std::array<ReasonInfo, 29> kReasons = {{
     {Reason::kInvalidField, "INVALID_FIELD", {"field", "detail"}},
     {Reason::kUnknownChain, "UNKNOWN_CHAIN", {"chain_id"}},
     {Reason::kUnknownSigner, "UNKNOWN_SIGNER", {"from"}},
@@ -51,6 +51,7 @@ constexpr std::array<ReasonInfo, 28> kReasons = {{
     {Reason::kAttestationRejected, "ATTESTATION_REJECTED", {"detail", "step"}},
     {Reason::kAuditUnavailable, "AUDIT_UNAVAILABLE", {}},
     {Reason::kChainNotServing, "CHAIN_NOT_SERVING", {"chain_id", "detail"}},
+    {Reason::kCollateralUnavailable, "COLLATERAL_UNAVAILABLE", {"fmspc", "detail"}},
 }};
 
 constexpr std::array<Reason, kReasons.size()> MakeAll() {
@@ -68,7 +69,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kReasons must list every Reason in declaration order");
-static_assert(static_cast<size_t>(Reason::kChainNotServing) + 1 == kReasons.size());
+static_assert(static_cast<size_t>(Reason::kCollateralUnavailable) + 1 == kReasons.size());
 
 const ReasonInfo& Info(Reason r) { return kReasons[static_cast<size_t>(r)]; }
 

@@ -50,6 +50,7 @@ enum class Reason {
   kAttestationRejected,
   kAuditUnavailable,
   kChainNotServing,
+  kCollateralUnavailable,
 };
 
 // Context keys of one reason (lower_snake_case), ordered.

@@ -152,7 +152,8 @@ absl::StatusOr<std::unique_ptr<World>> MakeWorld() {
 struct HarnessOptions {
   std::string rpc_url;  // default: the world's anvil
   bool dev_attestation = true;
-  std::string audit_path;  // default: <world dir>/audit-<n>.log
+  AttestationVerifier* tdx = nullptr;  // not owned; null = TDX refused
+  std::string audit_path;              // default: <world dir>/audit-<n>.log
   uint64_t confirmations = 0;
   bool check_chains = true;  // run the startup check before returning
 };
@@ -191,7 +192,7 @@ struct Harness {
                                                                       HarnessOptions o = {}) {
   static int counter = 0;
   auto h = std::make_unique<Harness>();
-  h->router = std::make_unique<EvidenceRouter>(o.dev_attestation ? &h->dev : nullptr, nullptr);
+  h->router = std::make_unique<EvidenceRouter>(o.dev_attestation ? &h->dev : nullptr, o.tdx);
   h->audit_path =
       o.audit_path.empty() ? absl::StrCat(w.dir, "/audit-", ++counter, ".log") : o.audit_path;
   ASSIGN_OR_RETURN(h->audit, AuditLog::Open(h->audit_path, "kms-test"));
