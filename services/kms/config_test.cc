@@ -78,5 +78,45 @@ TEST(KmsConfigTest, MissingPiecesAreNamed) {
   EXPECT_EQ(c.key_dirs.at(31337), "/env/keys");
 }
 
+TEST(KmsConfigTest, TdxIsTheDefaultAttestationAndDevNeedsTheInsecureFlag) {
+  const std::vector<std::string> base = {"--chain=" + Chain(31337), "--key-dir=/keys"};
+  ASSERT_OK_AND_ASSIGN(Config c, Parse(base));
+  EXPECT_TRUE(c.accept_tdx);
+  EXPECT_FALSE(c.accept_dev);
+  EXPECT_EQ(c.pccs_url, "https://api.trustedservices.intel.com");
+  EXPECT_TRUE(c.tcb_policy.accepted_statuses.contains("UpToDate"));
+  EXPECT_EQ(c.tcb_policy.accepted_statuses.size(), 1u);
+  EXPECT_TRUE(c.tcb_policy.accepted_advisories.empty());
+
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Parse(args);
+  };
+  ASSERT_OK_AND_ASSIGN(Config both, with({"--insecure-dev-attestation"}));
+  EXPECT_TRUE(both.accept_tdx);
+  EXPECT_TRUE(both.accept_dev);
+  ASSERT_OK_AND_ASSIGN(Config dev, with({"--attestation=dev", "--insecure-dev-attestation"}));
+  EXPECT_FALSE(dev.accept_tdx);
+  EXPECT_TRUE(dev.accept_dev);
+  EXPECT_THAT(
+      with({"--attestation=dev"}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--insecure-dev-attestation")));
+  EXPECT_THAT(with({"--attestation=sgx"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not tdx or dev")));
+  ASSERT_OK_AND_ASSIGN(Config lenient, with({"--tcb-accept-status=UpToDate,SWHardeningNeeded",
+                                             "--tcb-accept-advisories=intel-sa-00837"}));
+  EXPECT_TRUE(lenient.tcb_policy.accepted_statuses.contains("SWHardeningNeeded"));
+  EXPECT_TRUE(lenient.tcb_policy.accepted_advisories.contains("INTEL-SA-00837"));
+  EXPECT_THAT(with({"--tcb-accept-status=UpToDate,Revoked"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("never accepted")));
+  EXPECT_THAT(with({"--tcb-accept-status=Fine"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an Intel TCB status")));
+  EXPECT_THAT(with({"--os-image-measurements=/nonexistent/m.json"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("cannot read")));
+  ASSERT_OK_AND_ASSIGN(Config env, Parse(base, {{"CHAINKMS_COLLATERAL_DIR", "/collateral"}}));
+  EXPECT_EQ(env.collateral_dir, "/collateral");
+}
+
 }  // namespace
 }  // namespace chainkms::kms
