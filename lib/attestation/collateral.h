@@ -16,10 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/attestation/pki.h"
 #include "lib/common/bytes.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::attestation {
 
@@ -110,6 +113,28 @@ absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view json);
 // Intel's ordering: descending by sgx components (lexicographic), then pcesvn, then tdx components.
 void CanonicalizeTcbLevels(std::vector<TcbLevel>& levels);
 
+// What verification has established for one prepared collateral, and the time windows in which
+// it holds (verify.cc): the collateral-side checks (root vs CRLs, TCB info and QE identity with
+// their chains) and each PCK chain seen. Every check memoized is a pure function of the bytes and
+// of the time, so inside its window a repeat answers the same; outside it, everything runs again.
+struct VerificationMemo {
+  struct Pck {
+    std::shared_ptr<const CertChain> chain;
+    SgxExtension ext;
+    absl::Time lo;
+    absl::Time hi;
+  };
+  static constexpr size_t kMaxPckChains = 4096;
+  mutable Mutex mu;
+  std::optional<std::pair<absl::Time, absl::Time>> collateral ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<std::string, Pck> pck ABSL_GUARDED_BY(mu);  // SHA-256 of the chain's PEM
+  void Clear() {
+    MutexLock l(&mu);
+    collateral.reset();
+    pck.clear();
+  }
+};
+
 struct PreparedCollateral {
   Collateral raw;
   TcbInfo tcb_info;
@@ -122,6 +147,7 @@ struct PreparedCollateral {
   // [latest issue, earliest next update] over TCB info, QE identity and both CRLs.
   absl::Time window_begin;
   absl::Time window_end;
+  std::unique_ptr<VerificationMemo> memo = std::make_unique<VerificationMemo>();
 };
 
 absl::StatusOr<std::shared_ptr<const PreparedCollateral>> PrepareCollateral(Collateral c);

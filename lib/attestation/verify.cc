@@ -128,10 +128,18 @@ absl::StatusOr<VerifiedQuote> VerifyTdxQuote(ByteView quote, const PreparedColla
 absl::StatusOr<VerifiedQuote> VerifyTdxQuote(const TdxQuote& q, const PreparedCollateral& c,
                                              absl::Time now, std::vector<VerifyStep>* trace) {
   Steps steps(trace);
+  VerificationMemo& memo = *c.memo;
+  bool collateral_known = false;
+  {
+    MutexLock l(&memo.mu);
+    collateral_known = memo.collateral && memo.collateral->first <= now && now < memo.collateral->second;
+  }
   // 0. The anchor against the CRLs, then the header.
-  if (absl::Status s = CheckRootAgainstCrls(IntelSgxRootCa(), c.root_ca_crl, c.pck_crl, now);
-      !s.ok()) {
-    return steps.FailWith("root_ca", s);
+  if (!collateral_known) {
+    if (absl::Status s = CheckRootAgainstCrls(IntelSgxRootCa(), c.root_ca_crl, c.pck_crl, now);
+        !s.ok()) {
+      return steps.FailWith("root_ca", s);
+    }
   }
   steps.Ok("root_ca", "Intel SGX Root CA valid and not revoked; root CA CRL signed and current");
   if (std::memcmp(q.header.qe_vendor_id.data(), kIntelQeVendorId, 16) != 0) {
@@ -140,42 +148,76 @@ absl::StatusOr<VerifiedQuote> VerifyTdxQuote(const TdxQuote& q, const PreparedCo
   steps.Ok("header", absl::StrCat("version ", q.header.version, ", TDX, ECDSA-256-with-P-256, ",
                                   q.report.td15 ? "TD 1.5" : "TD 1.0"));
 
-  // 1. TCB info.
-  RETURN_IF_ERROR(VerifySignedDocument(steps, "tcb_info", "TCBInfo", c.tcb_info.issue_date,
-                                       c.tcb_info.next_update, c.tcb_chain, c.raw.tcb_info,
-                                       c.raw.tcb_info_signature, c, now));
-  // 2. QE identity.
-  RETURN_IF_ERROR(VerifySignedDocument(
-      steps, "qe_identity", "QE Identity", c.qe_identity.issue_date, c.qe_identity.next_update,
-      c.qe_chain, c.raw.qe_identity, c.raw.qe_identity_signature, c, now));
   const QeIdentity& qe_id = c.qe_identity;
-  if (qe_id.id != "TD_QE" || (qe_id.version != 2 && qe_id.version != 3)) {
-    return steps.Fail(
-        "qe_identity",
-        absl::StrCat("Unsupported QE Identity id/version for the quote TEE type: ", qe_id.id,
-                     " version ", qe_id.version, " (expected TD_QE version [2, 3])"));
+  if (!collateral_known) {
+    // 1. TCB info.
+    RETURN_IF_ERROR(VerifySignedDocument(steps, "tcb_info", "TCBInfo", c.tcb_info.issue_date,
+                                         c.tcb_info.next_update, c.tcb_chain, c.raw.tcb_info,
+                                         c.raw.tcb_info_signature, c, now));
+    // 2. QE identity.
+    RETURN_IF_ERROR(VerifySignedDocument(
+        steps, "qe_identity", "QE Identity", c.qe_identity.issue_date, c.qe_identity.next_update,
+        c.qe_chain, c.raw.qe_identity, c.raw.qe_identity_signature, c, now));
+    if (qe_id.id != "TD_QE" || (qe_id.version != 2 && qe_id.version != 3)) {
+      return steps.Fail(
+          "qe_identity",
+          absl::StrCat("Unsupported QE Identity id/version for the quote TEE type: ", qe_id.id,
+                       " version ", qe_id.version, " (expected TD_QE version [2, 3])"));
+    }
+    // Every check so far holds wherever all of its inputs are current.
+    X509* root = IntelSgxRootCa();
+    const auto [tcb_lo, tcb_hi] = ChainValidity(c.tcb_chain);
+    const auto [qe_lo, qe_hi] = ChainValidity(c.qe_chain);
+    const absl::Time lo = std::max({Asn1TimeToAbsl(X509_get0_notBefore(root)),
+                                    c.root_ca_crl.this_update, c.tcb_info.issue_date,
+                                    c.qe_identity.issue_date, tcb_lo, qe_lo});
+    const absl::Time hi = std::min({Asn1TimeToAbsl(X509_get0_notAfter(root)),
+                                    c.root_ca_crl.next_update, c.tcb_info.next_update,
+                                    c.qe_identity.next_update, tcb_hi, qe_hi});
+    MutexLock l(&memo.mu);
+    memo.collateral = std::make_pair(lo, hi);
+  } else {
+    steps.Ok("tcb_info", "verified earlier for this collateral, still current");
+    steps.Ok("qe_identity", "verified earlier for this collateral, still current");
   }
 
   // 3. PCK chain: the collateral's when it carries one, else the quote's own (type 5).
-  std::optional<CertChain> own;
-  const CertChain* pck = nullptr;
-  if (c.pck_chain) {
-    pck = &*c.pck_chain;
-  } else {
-    absl::StatusOr<CertChain> chain = ParsePemChain(q.pck_chain_pem, "PCK chain");
+  const std::string& pem = c.pck_chain ? *c.raw.pck_certificate_chain : q.pck_chain_pem;
+  const std::string pem_key(reinterpret_cast<const char*>(Sha256(AsBytes(pem)).data()), 32);
+  VerificationMemo::Pck entry;
+  bool pck_known = false;
+  {
+    MutexLock l(&memo.mu);
+    auto it = memo.pck.find(pem_key);
+    if (it != memo.pck.end() && it->second.lo <= now && now < it->second.hi) {
+      entry = it->second;
+      pck_known = true;
+    }
+  }
+  if (!pck_known) {
+    absl::StatusOr<CertChain> chain = ParsePemChain(pem, "PCK chain");
     if (!chain.ok()) return steps.FailWith("pck_chain", chain.status());
-    own = std::move(*chain);
-    pck = &*own;
+    if (chain->certs.size() < 2) {
+      return steps.Fail("pck_chain", "Certificate chain is too short in quote");
+    }
+    if (absl::Status s =
+            VerifyChain(*chain, IntelSgxRootCa(), {&c.root_ca_crl, &c.pck_crl}, now, "PCK chain");
+        !s.ok()) {
+      return steps.FailWith("pck_chain", s);
+    }
+    absl::StatusOr<SgxExtension> parsed_ext = ParseSgxExtension(chain->leaf());
+    if (!parsed_ext.ok()) return steps.FailWith("pck_chain", parsed_ext.status());
+    const auto [chain_lo, chain_hi] = ChainValidity(*chain);
+    entry.lo = std::max({chain_lo, c.root_ca_crl.this_update, c.pck_crl.this_update});
+    entry.hi = std::min({chain_hi, c.root_ca_crl.next_update, c.pck_crl.next_update});
+    entry.ext = *std::move(parsed_ext);
+    entry.chain = std::make_shared<const CertChain>(*std::move(chain));
+    MutexLock l(&memo.mu);
+    if (memo.pck.size() >= VerificationMemo::kMaxPckChains) memo.pck.clear();
+    memo.pck[pem_key] = entry;
   }
-  if (pck->certs.size() < 2)
-    return steps.Fail("pck_chain", "Certificate chain is too short in quote");
-  if (absl::Status s =
-          VerifyChain(*pck, IntelSgxRootCa(), {&c.root_ca_crl, &c.pck_crl}, now, "PCK chain");
-      !s.ok()) {
-    return steps.FailWith("pck_chain", s);
-  }
-  absl::StatusOr<SgxExtension> ext = ParseSgxExtension(pck->leaf());
-  if (!ext.ok()) return steps.FailWith("pck_chain", ext.status());
+  const CertChain* pck = entry.chain.get();
+  const SgxExtension* ext = &entry.ext;
   steps.Ok("pck_chain",
            absl::StrCat(CommonName(pck->leaf()), " issued by ", CommonName(pck->certs[1].get()),
                         ", FMSPC ", absl::AsciiStrToUpper(HexEncode(ext->fmspc.view()))));

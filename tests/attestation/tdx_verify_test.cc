@@ -136,6 +136,24 @@ TEST(TdxVerify, TheTraceExplainsEveryStepInOrder) {
   EXPECT_EQ(trace.back().detail, "root CA CRL: expired");
 }
 
+TEST(TdxVerify, AWarmCollateralAnswersExactlyAsAColdOneAtEveryTime) {
+  const Sample& s = LoadSample();
+  auto warm = PrepareCollateral(s.collateral);
+  ASSERT_TRUE(warm.ok());
+  ASSERT_TRUE(VerifyTdxQuote(s.quote, **warm, kInsideWindow).ok());  // fills the memo
+  for (int64_t t : {int64_t{1750329146}, int64_t{1750329147}, int64_t{1751624191},
+                    int64_t{1752919234}, int64_t{1752919235}, int64_t{1752920163},
+                    int64_t{1752920164}, int64_t{1796169600}, int64_t{1700000000}}) {
+    const absl::Time at = absl::FromUnixSeconds(t);
+    auto cold = PrepareCollateral(s.collateral);
+    ASSERT_TRUE(cold.ok());
+    const absl::StatusOr<VerifiedQuote> a = VerifyTdxQuote(s.quote, **warm, at);
+    const absl::StatusOr<VerifiedQuote> b = VerifyTdxQuote(s.quote, **cold, at);
+    EXPECT_EQ(a.ok(), b.ok()) << t;
+    EXPECT_EQ(a.status().message(), b.status().message()) << t;
+  }
+}
+
 TEST(TdxVerify, ThePinnedRootIsTheOneTheSampleChainsEndWith) {
   const Sample& s = LoadSample();
   for (const std::string& pem :
