@@ -123,4 +123,3 @@ BENCHMARK(BM_BaselineOpenSslP256Floor);
 
 }  // namespace
 }  // namespace chainkms::attestation
-

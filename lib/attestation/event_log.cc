@@ -139,10 +139,10 @@ absl::StatusOr<std::vector<LogEvent>> ParseEventLog(std::string_view text) {
 
 FixedBytes<48> RuntimeEventDigest(const LogEvent& event) {
   if (event.version == 2) {
-    std::string canonical = "{\"name\":";
+    std::string canonical = R"({"name":)";
     AppendJcsString(canonical, event.event);
-    absl::StrAppend(&canonical, ",\"payload\":\"", HexEncode(event.payload),
-                    "\",\"type\":", kDstackRuntimeEventType, "}");
+    absl::StrAppend(&canonical, R"(,"payload":")", HexEncode(event.payload), R"(","type":)",
+                    kDstackRuntimeEventType, "}");
     return Sha384(AsBytes(canonical));
   }
   const uint8_t type[4] = {0x01, 0x00, 0x00, 0x08};

@@ -132,7 +132,8 @@ absl::StatusOr<VerifiedQuote> VerifyTdxQuote(const TdxQuote& q, const PreparedCo
   bool collateral_known = false;
   {
     MutexLock l(&memo.mu);
-    collateral_known = memo.collateral && memo.collateral->first <= now && now < memo.collateral->second;
+    collateral_known =
+        memo.collateral && memo.collateral->first <= now && now < memo.collateral->second;
   }
   // 0. The anchor against the CRLs, then the header.
   if (!collateral_known) {
@@ -168,12 +169,12 @@ absl::StatusOr<VerifiedQuote> VerifyTdxQuote(const TdxQuote& q, const PreparedCo
     X509* root = IntelSgxRootCa();
     const auto [tcb_lo, tcb_hi] = ChainValidity(c.tcb_chain);
     const auto [qe_lo, qe_hi] = ChainValidity(c.qe_chain);
-    const absl::Time lo = std::max({Asn1TimeToAbsl(X509_get0_notBefore(root)),
-                                    c.root_ca_crl.this_update, c.tcb_info.issue_date,
-                                    c.qe_identity.issue_date, tcb_lo, qe_lo});
-    const absl::Time hi = std::min({Asn1TimeToAbsl(X509_get0_notAfter(root)),
-                                    c.root_ca_crl.next_update, c.tcb_info.next_update,
-                                    c.qe_identity.next_update, tcb_hi, qe_hi});
+    const absl::Time lo =
+        std::max({Asn1TimeToAbsl(X509_get0_notBefore(root)), c.root_ca_crl.this_update,
+                  c.tcb_info.issue_date, c.qe_identity.issue_date, tcb_lo, qe_lo});
+    const absl::Time hi =
+        std::min({Asn1TimeToAbsl(X509_get0_notAfter(root)), c.root_ca_crl.next_update,
+                  c.tcb_info.next_update, c.qe_identity.next_update, tcb_hi, qe_hi});
     MutexLock l(&memo.mu);
     memo.collateral = std::make_pair(lo, hi);
   } else {

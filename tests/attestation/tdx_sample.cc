@@ -160,17 +160,18 @@ std::vector<Region> SignedRegions() {
   quote_range("qe_report", 770, 384, {"qe_report_signature"});
   quote_range("qe_report_signature", 1154, 64, {"qe_report_signature"});
   // The PCK chain's certificates, DER byte by DER byte (the PEM in the quote re-encoded in place).
-  const size_t pem_at = 1258;
+  constexpr std::ptrdiff_t kPemAt = 1258;
   const std::vector<size_t> pck = DerSizes(q->pck_chain_pem);
   for (size_t k = 0; k < pck.size(); ++k) {
-    out.push_back({"pck_chain[" + std::to_string(k) + "]",
-                   pck[k],
-                   {"pck_chain"},
-                   [k, pem_at, len = q->pck_chain_pem.size()](Sample& x, size_t i) {
-                     std::string pem(x.quote.begin() + pem_at, x.quote.begin() + pem_at + len);
-                     FlipPemDer(pem, k, i);
-                     std::copy(pem.begin(), pem.end(), x.quote.begin() + pem_at);
-                   }});
+    out.push_back(
+        {"pck_chain[" + std::to_string(k) + "]",
+         pck[k],
+         {"pck_chain"},
+         [k, len = static_cast<std::ptrdiff_t>(q->pck_chain_pem.size())](Sample& x, size_t i) {
+           std::string pem(x.quote.begin() + kPemAt, x.quote.begin() + kPemAt + len);
+           FlipPemDer(pem, k, i);
+           std::copy(pem.begin(), pem.end(), x.quote.begin() + kPemAt);
+         }});
   }
   const Collateral& c = s.collateral;
   out.push_back(
