@@ -133,6 +133,17 @@ absl::StatusOr<TdxModuleIdentity> ParseModule(const Obj& o, bool with_levels) {
   return m;
 }
 
+// id, version, issueDate, nextUpdate: what TCB info and QE identity both open with.
+absl::Status ParseSignedHeader(const Obj& o, std::string* id, int* version, absl::Time* issue,
+                               absl::Time* next) {
+  ASSIGN_OR_RETURN(*id, o.Str("id"));
+  ASSIGN_OR_RETURN(int64_t v, o.Int("version", 0, 1000));
+  *version = static_cast<int>(v);
+  ASSIGN_OR_RETURN(*issue, o.Time("issueDate"));
+  ASSIGN_OR_RETURN(*next, o.Time("nextUpdate"));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int StatusSeverity(std::string_view status) {
@@ -196,11 +207,7 @@ absl::StatusOr<TcbInfo> ParseTcbInfo(std::string_view text) {
   ASSIGN_OR_RETURN(json j, ParseJson(text, "tcbInfo"));
   ASSIGN_OR_RETURN(Obj o, Obj::Of(j, "tcbInfo"));
   TcbInfo t;
-  ASSIGN_OR_RETURN(t.id, o.Str("id"));
-  ASSIGN_OR_RETURN(int64_t version, o.Int("version", 0, 1000));
-  t.version = static_cast<int>(version);
-  ASSIGN_OR_RETURN(t.issue_date, o.Time("issueDate"));
-  ASSIGN_OR_RETURN(t.next_update, o.Time("nextUpdate"));
+  RETURN_IF_ERROR(ParseSignedHeader(o, &t.id, &t.version, &t.issue_date, &t.next_update));
   ASSIGN_OR_RETURN(t.fmspc, o.Hex<6>("fmspc"));
   ASSIGN_OR_RETURN(t.pce_id, o.Str("pceId"));
   ASSIGN_OR_RETURN(t.tcb_evaluation_data_number, o.Int("tcbEvaluationDataNumber", 0, INT32_MAX));
@@ -240,11 +247,7 @@ absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view text) {
   ASSIGN_OR_RETURN(json j, ParseJson(text, "enclaveIdentity"));
   ASSIGN_OR_RETURN(Obj o, Obj::Of(j, "enclaveIdentity"));
   QeIdentity q;
-  ASSIGN_OR_RETURN(q.id, o.Str("id"));
-  ASSIGN_OR_RETURN(int64_t version, o.Int("version", 0, 1000));
-  q.version = static_cast<int>(version);
-  ASSIGN_OR_RETURN(q.issue_date, o.Time("issueDate"));
-  ASSIGN_OR_RETURN(q.next_update, o.Time("nextUpdate"));
+  RETURN_IF_ERROR(ParseSignedHeader(o, &q.id, &q.version, &q.issue_date, &q.next_update));
   auto u32le = [](const FixedBytes<4>& b) {
     return static_cast<uint32_t>(b[0]) | (static_cast<uint32_t>(b[1]) << 8) |
            (static_cast<uint32_t>(b[2]) << 16) | (static_cast<uint32_t>(b[3]) << 24);
