@@ -52,8 +52,8 @@ TEST(BuildAppCompose, RefusesBadFieldsNamingThem) {
   s = ok;
   s.docker_compose_file = "";
   EXPECT_THAT(err(s), HasSubstr("docker_compose_file: required"));
-  s.docker_compose_file = std::string(150 * 1024, 'x');
-  s.pre_launch_script = std::string(51 * 1024, 'y');
+  s.docker_compose_file = std::string(size_t{150} * 1024, 'x');
+  s.pre_launch_script = std::string(size_t{51} * 1024, 'y');
   EXPECT_THAT(err(s), HasSubstr("200 KiB"));
   s = ok;
   s.docker_compose_file = "\xc0\xaf";
@@ -70,7 +70,7 @@ TEST(BuildAppCompose, RefusesBadFieldsNamingThem) {
   s.storage_fs = "btrfs";
   EXPECT_THAT(err(s), HasSubstr("storage_fs"));
   s = ok;
-  s.docker_compose_file = std::string(200 * 1024, 'x');
+  s.docker_compose_file = std::string(size_t{200} * 1024, 'x');
   EXPECT_TRUE(BuildAppCompose(s).ok());
 }
 
