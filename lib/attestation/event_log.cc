@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "lib/common/hex.h"
+#include "lib/common/json_quote.h"
 #include "lib/common/reason.h"
 #include "lib/common/status_macros.h"
 #include "lib/crypto/hash.h"
@@ -27,43 +27,6 @@ absl::Status Refused(const std::string& detail) {
   return WithReason(
       absl::PermissionDeniedError(absl::StrCat("TDX boot refused (event_log): ", detail)),
       Reason::kAttestationRejected, {{"detail", detail}, {"step", "event_log"}});
-}
-
-// RFC 8785 string: JSON escapes for '"', '\\' and control characters, everything else verbatim.
-void AppendJcsString(std::string& out, std::string_view s) {
-  out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
 }
 
 absl::StatusOr<uint32_t> U32Field(const json& e, size_t i, const char* f) {
@@ -140,7 +103,7 @@ absl::StatusOr<std::vector<LogEvent>> ParseEventLog(std::string_view text) {
 FixedBytes<48> RuntimeEventDigest(const LogEvent& event) {
   if (event.version == 2) {
     std::string canonical = R"({"name":)";
-    AppendJcsString(canonical, event.event);
+    AppendJsonQuoted(canonical, event.event);  // RFC 8785 string form
     absl::StrAppend(&canonical, R"(,"payload":")", HexEncode(event.payload), R"(","type":)",
                     kDstackRuntimeEventType, "}");
     return Sha384(AsBytes(canonical));

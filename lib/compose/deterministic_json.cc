@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "lib/common/json_quote.h"
 
 namespace chainkms::compose {
 namespace {
@@ -85,7 +85,7 @@ void Write(const json& v, std::string& out) {
       return;
     }
     case json::value_t::string:
-      out += JsStringify(v.get_ref<const std::string&>());
+      out += JsonQuote(v.get_ref<const std::string&>());
       return;
     case json::value_t::binary:
       out += "null";
@@ -125,7 +125,7 @@ void Write(const json& v, std::string& out) {
       for (const Key& k : keys) {
         if (!first) out += ',';
         first = false;
-        out += JsStringify(*k.utf8);
+        out += JsonQuote(*k.utf8);
         out += ':';
         Write(v.at(*k.utf8), out);
       }
@@ -170,43 +170,6 @@ std::string JsNumberToString(double v) {
     out += absl::StrCat("e", x >= 0 ? "+" : "-", std::abs(x));
   }
   return sign + out;
-}
-
-std::string JsStringify(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
 }
 
 absl::StatusOr<json> ParseStrictJson(std::string_view text, std::string_view what) {

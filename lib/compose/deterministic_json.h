@@ -31,7 +31,6 @@ absl::StatusOr<nlohmann::json> ParseStrictJson(std::string_view text, std::strin
 
 // Number.prototype.toString for a finite double.
 std::string JsNumberToString(double v);
-// JSON.stringify of a UTF-8 string.
-std::string JsStringify(std::string_view utf8);
+// (JSON.stringify of a string is JsonQuote, lib/common/json_quote.h.)
 
 }  // namespace chainkms::compose
