@@ -109,6 +109,24 @@ absl::StatusOr<std::vector<uint8_t>> Components(const Obj& tcb, const char* f) {
   return out;
 }
 
+// tcbLevels of {tcb: {isvsvn}, tcbStatus, advisoryIDs?}, as the QE identity and the TDX module
+// identities both carry them; isvsvn at most `max_svn`.
+template <typename Level>
+absl::Status ParseIsvLevels(const Obj& o, int64_t max_svn, std::vector<Level>* out) {
+  ASSIGN_OR_RETURN(const json* levels, o.Array("tcbLevels"));
+  for (const json& l : *levels) {
+    ASSIGN_OR_RETURN(Obj lo, Obj::Of(l, o.doc() + ".tcbLevels[]"));
+    ASSIGN_OR_RETURN(const json* tcb, lo.Get("tcb"));
+    ASSIGN_OR_RETURN(Obj to, Obj::Of(*tcb, lo.doc() + ".tcb"));
+    Level level;
+    ASSIGN_OR_RETURN(int64_t svn, to.Int("isvsvn", 0, max_svn));
+    level.isv_svn = static_cast<decltype(level.isv_svn)>(svn);
+    ASSIGN_OR_RETURN(level.status, ParseStatus(lo));
+    out->push_back(std::move(level));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TdxModuleIdentity> ParseModule(const Obj& o, bool with_levels) {
   TdxModuleIdentity m;
   if (with_levels) {
@@ -118,17 +136,7 @@ absl::StatusOr<TdxModuleIdentity> ParseModule(const Obj& o, bool with_levels) {
   ASSIGN_OR_RETURN(m.attributes, o.Hex<8>("attributes"));
   ASSIGN_OR_RETURN(m.attributes_mask, o.Hex<8>("attributesMask"));
   if (with_levels) {
-    ASSIGN_OR_RETURN(const json* levels, o.Array("tcbLevels"));
-    for (const json& l : *levels) {
-      ASSIGN_OR_RETURN(Obj lo, Obj::Of(l, o.doc() + ".tcbLevels[]"));
-      ASSIGN_OR_RETURN(const json* tcb, lo.Get("tcb"));
-      ASSIGN_OR_RETURN(Obj to, Obj::Of(*tcb, lo.doc() + ".tcb"));
-      ModuleLevel ml;
-      ASSIGN_OR_RETURN(int64_t svn, to.Int("isvsvn", 0, 255));
-      ml.isv_svn = static_cast<uint8_t>(svn);
-      ASSIGN_OR_RETURN(ml.status, ParseStatus(lo));
-      m.levels.push_back(std::move(ml));
-    }
+    RETURN_IF_ERROR(ParseIsvLevels(o, 0xff, &m.levels));
   }
   return m;
 }
@@ -261,17 +269,7 @@ absl::StatusOr<QeIdentity> ParseQeIdentity(std::string_view text) {
   ASSIGN_OR_RETURN(q.mr_signer, o.Hex<32>("mrsigner"));
   ASSIGN_OR_RETURN(int64_t prod, o.Int("isvprodid", 0, 0xffff));
   q.isv_prod_id = static_cast<uint16_t>(prod);
-  ASSIGN_OR_RETURN(const json* levels, o.Array("tcbLevels"));
-  for (const json& l : *levels) {
-    ASSIGN_OR_RETURN(Obj lo, Obj::Of(l, "enclaveIdentity.tcbLevels[]"));
-    ASSIGN_OR_RETURN(const json* tcb, lo.Get("tcb"));
-    ASSIGN_OR_RETURN(Obj to, Obj::Of(*tcb, "enclaveIdentity.tcbLevels[].tcb"));
-    QeLevel level;
-    ASSIGN_OR_RETURN(int64_t svn, to.Int("isvsvn", 0, 0xffff));
-    level.isv_svn = static_cast<uint16_t>(svn);
-    ASSIGN_OR_RETURN(level.status, ParseStatus(lo));
-    q.levels.push_back(std::move(level));
-  }
+  RETURN_IF_ERROR(ParseIsvLevels(o, 0xffff, &q.levels));
   return q;
 }
 

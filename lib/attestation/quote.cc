@@ -51,6 +51,17 @@ class Reader {
     }
     return Take(n, field);
   }
+  // certification_data{type u16, size u32, body}: the body, when the type is `want`.
+  absl::StatusOr<ByteView> Certification(const std::string& field, const std::string& name,
+                                         uint16_t want, const std::string& what,
+                                         const std::string& hint = "") {
+    ASSIGN_OR_RETURN(uint16_t type, U16(field + ".type"));
+    if (type != want) {
+      return Refused(absl::StrCat(name, " type ", type, " is not ", want, " (", what, ")", hint));
+    }
+    ASSIGN_OR_RETURN(uint32_t size, U32(field + ".size"));
+    return Sized(size, field);
+  }
   size_t pos() const { return pos_; }
   size_t left() const { return data_.size() - pos_; }
   absl::Status End() const {
@@ -163,13 +174,8 @@ absl::StatusOr<TdxQuote> ParseTdxQuote(ByteView quote) {
   Reader a(auth_bytes, "auth_data");
   ASSIGN_OR_RETURN(q.signature, a.Fixed<64>("ecdsa_signature"));
   ASSIGN_OR_RETURN(q.attestation_key, a.Fixed<64>("ecdsa_attestation_key"));
-  ASSIGN_OR_RETURN(uint16_t cert_type, a.U16("certification_data.type"));
-  if (cert_type != 6) {
-    return Refused(absl::StrCat("certification data type ", cert_type,
-                                " is not 6 (QE report certification data)"));
-  }
-  ASSIGN_OR_RETURN(uint32_t cert_size, a.U32("certification_data.size"));
-  ASSIGN_OR_RETURN(ByteView cert_body, a.Sized(cert_size, "certification_data"));
+  ASSIGN_OR_RETURN(ByteView cert_body, a.Certification("certification_data", "certification data",
+                                                       6, "QE report certification data"));
   RETURN_IF_ERROR(a.End());
 
   Reader c(cert_body, "certification_data");
@@ -180,13 +186,9 @@ absl::StatusOr<TdxQuote> ParseTdxQuote(ByteView quote) {
   ASSIGN_OR_RETURN(uint16_t qe_auth_len, c.U16("qe_auth_data.size"));
   ASSIGN_OR_RETURN(ByteView qe_auth, c.Take(qe_auth_len, "qe_auth_data"));
   q.qe_auth_data.assign(qe_auth.begin(), qe_auth.end());
-  ASSIGN_OR_RETURN(uint16_t inner_type, c.U16("qe_certification_data.type"));
-  if (inner_type != 5) {
-    return Refused(absl::StrCat("QE certification data type ", inner_type,
-                                " is not 5 (PCK certificate chain); types 2 and 3 need a PCCS"));
-  }
-  ASSIGN_OR_RETURN(uint32_t inner_size, c.U32("qe_certification_data.size"));
-  ASSIGN_OR_RETURN(ByteView pem, c.Sized(inner_size, "qe_certification_data"));
+  ASSIGN_OR_RETURN(ByteView pem,
+                   c.Certification("qe_certification_data", "QE certification data", 5,
+                                   "PCK certificate chain", "; types 2 and 3 need a PCCS"));
   RETURN_IF_ERROR(c.End());
   // The chain is PEM text; a NUL padding byte at its end is tolerated, nothing else.
   size_t pem_len = pem.size();

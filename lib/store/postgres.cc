@@ -155,17 +155,7 @@ class PgDatabase final : public Database {
     return out;
   }
   absl::Status Transaction(const std::function<absl::Status(SqlConn&)>& body) override {
-    return With([&](PgConn& c) -> absl::Status {
-      if (absl::StatusOr<int64_t> b = c.Exec("BEGIN", {}); !b.ok()) return b.status();
-      absl::Status s = body(c);
-      if (s.ok()) {
-        absl::StatusOr<int64_t> commit = c.Exec("COMMIT", {});
-        if (commit.ok()) return absl::OkStatus();
-        s = commit.status();
-      }
-      (void)c.Exec("ROLLBACK", {});
-      return s;
-    });
+    return With([&](PgConn& c) { return RunInTransaction(c, "BEGIN", body); });
   }
   absl::Status Ping() override { return Query("SELECT 1", {}).status(); }
 

@@ -19,6 +19,19 @@ Bytes Row::blob(size_t i) const {
   return v != nullptr ? *v : Bytes();
 }
 
+absl::Status RunInTransaction(SqlConn& conn, std::string_view begin,
+                              const std::function<absl::Status(SqlConn&)>& body) {
+  if (absl::StatusOr<int64_t> b = conn.Exec(begin, {}); !b.ok()) return b.status();
+  absl::Status s = body(conn);
+  if (s.ok()) {
+    absl::StatusOr<int64_t> commit = conn.Exec("COMMIT", {});
+    if (commit.ok()) return absl::OkStatus();
+    s = commit.status();
+  }
+  (void)conn.Exec("ROLLBACK", {});
+  return s;
+}
+
 std::string RedactDatabaseUrl(std::string_view url) {
   const size_t scheme = url.find("://");
   const size_t at = url.rfind('@');

@@ -119,15 +119,7 @@ class SqliteDatabase final : public Database {
   }
   absl::Status Transaction(const std::function<absl::Status(SqlConn&)>& body) override {
     MutexLock l(&mu_);
-    if (absl::StatusOr<int64_t> b = conn_.Exec("BEGIN IMMEDIATE", {}); !b.ok()) return b.status();
-    absl::Status s = body(conn_);
-    if (s.ok()) {
-      absl::StatusOr<int64_t> c = conn_.Exec("COMMIT", {});
-      if (c.ok()) return absl::OkStatus();
-      s = c.status();
-    }
-    (void)conn_.Exec("ROLLBACK", {});
-    return s;
+    return RunInTransaction(conn_, "BEGIN IMMEDIATE", body);
   }
   absl::Status Ping() override { return Query("SELECT 1", {}).status(); }
 
