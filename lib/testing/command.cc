@@ -4,6 +4,11 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "lib/testing/temp_dir.h"
 
 namespace chainkms::testutil {
 
@@ -28,6 +33,25 @@ std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+absl::StatusOr<std::vector<nlohmann::json>> RunNodeOnCases(const std::string& script,
+                                                           const nlohmann::json& cases) {
+  TempDir dir;
+  const std::string path = dir.path() + "/cases.json";
+  std::ofstream(path) << cases.dump();
+  const CommandResult r =
+      RunCommand(absl::StrCat("node ", SourceDir(), "/", script, " ", ShellQuote(path)));
+  if (r.rc != 0) return absl::InternalError(absl::StrCat(script, " exited ", r.rc, ": ", r.out));
+  std::vector<nlohmann::json> out;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return absl::InternalError(absl::StrCat(script, " printed: ", line));
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 }  // namespace chainkms::testutil

@@ -5,6 +5,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
 
 namespace chainkms::testutil {
 
@@ -16,6 +20,11 @@ struct CommandResult {
 CommandResult RunCommand(const std::string& cmd);
 // $CHAINKMS_SOURCE_DIR (ctest sets it), else ".".
 std::string SourceDir();
+// Writes `cases` (a JSON array) to a temp file, runs `node <source>/<script> <file>` and returns
+// one parsed JSON value per non-empty line it printed. INTERNAL with the output when node fails
+// or prints a line that is not JSON. For the reference checks under tests/ (*.mjs).
+absl::StatusOr<std::vector<nlohmann::json>> RunNodeOnCases(const std::string& script,
+                                                           const nlohmann::json& cases);
 // Single-quoted for /bin/sh.
 std::string ShellQuote(const std::string& s);
 

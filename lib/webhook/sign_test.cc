@@ -3,7 +3,6 @@
 // timestamp or the signature, another secret or a stale timestamp do not.
 #include "lib/webhook/sign.h"
 
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -11,7 +10,6 @@
 #include "lib/common/hex.h"
 #include "lib/crypto/hash.h"
 #include "lib/testing/command.h"
-#include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 
 namespace chainkms::webhook {
@@ -87,18 +85,14 @@ TEST(WebhookSign, PhalaCloudsVerifierAcceptsOursAndRefusesEveryTamper) {
     if (!c.signature_override.empty()) headers["X-Webhook-Signature"] = c.signature_override;
     all.push_back({{"secret", secret}, {"headers", headers}, {"body", c.sent_body}, {"now", now}});
   }
-  testutil::TempDir dir;
-  const std::string path = dir.path() + "/cases.json";
-  std::ofstream(path) << all.dump();
-  const testutil::CommandResult r = testutil::RunCommand(
-      absl::StrCat("node ", testutil::SourceDir(), "/tests/webhook/verify_webhook.mjs ", path));
-  ASSERT_EQ(r.rc, 0) << r.out;
-  std::istringstream lines(r.out);
+  absl::StatusOr<std::vector<json>> ran =
+      testutil::RunNodeOnCases("tests/webhook/verify_webhook.mjs", all);
+  ASSERT_TRUE(ran.ok()) << ran.status();
   size_t i = 0;
-  for (std::string line; std::getline(lines, line); ++i) {
+  for (; i < ran->size(); ++i) {
     ASSERT_LT(i, cases.size());
-    const json v = json::parse(line);
-    EXPECT_EQ(v["ok"].get<bool>(), cases[i].ok) << cases[i].name << ": " << line;
+    const json& v = (*ran)[i];
+    EXPECT_EQ(v["ok"].get<bool>(), cases[i].ok) << cases[i].name << ": " << v.dump();
     if (cases[i].ok) {
       EXPECT_EQ(v["event"], "cvm.update.pending_approval");
     }

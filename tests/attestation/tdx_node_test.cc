@@ -3,7 +3,6 @@
 // accepts what ATTESTATION.md requires refusing. Each such case is named here and in
 // docs/attestation.md; the test fails if the JS port ever refuses something we accept, or accepts
 // something outside the documented cases.
-#include <fstream>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +10,6 @@
 #include "gtest/gtest.h"
 #include "lib/common/hex.h"
 #include "lib/testing/command.h"
-#include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 #include "tests/attestation/tdx_sample.h"
 
@@ -75,17 +73,10 @@ TEST(TdxNode, VerdictsAgreeWithDcapQvlJsExceptWhereItIsWeakerByDesign) {
   const std::vector<Case> cases = Cases();
   json all = json::array();
   for (const Case& c : cases) all.push_back(ToJson(c));
-  testutil::TempDir dir;
-  const std::string path = dir.path() + "/cases.json";
-  std::ofstream(path) << all.dump();
-  const testutil::CommandResult r = testutil::RunCommand(
-      absl::StrCat("node ", testutil::SourceDir(), "/tests/attestation/dcap_qvl_check.mjs ", path));
-  ASSERT_EQ(r.rc, 0) << r.out;
-  std::vector<json> js;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty()) js.push_back(json::parse(line));
-  }
+  absl::StatusOr<std::vector<json>> ran =
+      testutil::RunNodeOnCases("tests/attestation/dcap_qvl_check.mjs", all);
+  ASSERT_TRUE(ran.ok()) << ran.status();
+  const std::vector<json>& js = *ran;
   ASSERT_EQ(js.size(), cases.size());
   size_t agree = 0, weaker = 0;
   for (size_t i = 0; i < cases.size(); ++i) {

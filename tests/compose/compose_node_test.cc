@@ -3,7 +3,6 @@
 // control characters (raw and \u-escaped in the text), nested objects, numeric-looking keys,
 // numbers like 3.14, 1e21, 1e-7, -0, 2^53+1, empty strings, runner-specific fields with and
 // without normalization — plus app-compose files BuildAppCompose wrote from generated specs.
-#include <fstream>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +12,6 @@
 #include "lib/compose/app_compose.h"
 #include "lib/compose/deterministic_json.h"
 #include "lib/testing/command.h"
-#include "lib/testing/temp_dir.h"
 #include "nlohmann/json.hpp"
 
 namespace chainkms::compose {
@@ -216,18 +214,14 @@ TEST(ComposeHashVsDstackSdk, GeneratedDocumentsHashIdentically) {
   }
   json all = json::array();
   for (const Case& c : cases) all.push_back({{"text", c.text}, {"normalize", c.normalize}});
-  testutil::TempDir dir;
-  const std::string path = dir.path() + "/cases.json";
-  std::ofstream(path) << all.dump();
-  const testutil::CommandResult r = testutil::RunCommand(
-      absl::StrCat("node ", testutil::SourceDir(), "/tests/compose/compose_hash_check.mjs ", path));
-  ASSERT_EQ(r.rc, 0) << r.out;
-  std::istringstream lines(r.out);
+  absl::StatusOr<std::vector<json>> ran =
+      testutil::RunNodeOnCases("tests/compose/compose_hash_check.mjs", all);
+  ASSERT_TRUE(ran.ok()) << ran.status();
   size_t i = 0;
-  for (std::string line; std::getline(lines, line); ++i) {
+  for (; i < ran->size(); ++i) {
     ASSERT_LT(i, cases.size());
-    const json sdk = json::parse(line);
-    ASSERT_TRUE(sdk.contains("hash")) << cases[i].text << ": " << line;
+    const json& sdk = (*ran)[i];
+    ASSERT_TRUE(sdk.contains("hash")) << cases[i].text << ": " << sdk.dump();
     EXPECT_EQ(cases[i].ours, sdk["hash"].get<std::string>())
         << "case " << i << " normalize=" << cases[i].normalize << "\n"
         << cases[i].text << "\nours: " << *CanonicalAppCompose(cases[i].text, cases[i].normalize);
