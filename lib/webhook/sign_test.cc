@@ -3,7 +3,6 @@
 // timestamp or the signature, another secret or a stale timestamp do not.
 #include "lib/webhook/sign.h"
 
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
