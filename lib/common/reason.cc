@@ -20,7 +20,7 @@ struct ReasonInfo {
   std::array<std::string_view, 4> keys;  // as documented in common.proto; "" = none
 };
 
-constexpr std::array<ReasonInfo, 29> kReasons = {{
+constexpr std::array<ReasonInfo, 37> kReasons = {{
     {Reason::kInvalidField, "INVALID_FIELD", {"field", "detail"}},
     {Reason::kUnknownChain, "UNKNOWN_CHAIN", {"chain_id"}},
     {Reason::kUnknownSigner, "UNKNOWN_SIGNER", {"from"}},
@@ -52,6 +52,14 @@ constexpr std::array<ReasonInfo, 29> kReasons = {{
     {Reason::kAuditUnavailable, "AUDIT_UNAVAILABLE", {}},
     {Reason::kChainNotServing, "CHAIN_NOT_SERVING", {"chain_id", "detail"}},
     {Reason::kCollateralUnavailable, "COLLATERAL_UNAVAILABLE", {"fmspc", "detail"}},
+    {Reason::kWorkspaceRequired, "WORKSPACE_REQUIRED", {}},
+    {Reason::kCvmNotFound, "CVM_NOT_FOUND", {"cvm_id"}},
+    {Reason::kCvmAppIdConflict, "CVM_APP_ID_CONFLICT", {"app_id", "compose_hash"}},
+    {Reason::kHashRegistrationRequired, "HASH_REGISTRATION_REQUIRED", {"app_id", "compose_hash"}},
+    {Reason::kHashInvalidOrExpired, "HASH_INVALID_OR_EXPIRED", {"detail"}},
+    {Reason::kDeviceNotAllowed, "DEVICE_NOT_ALLOWED", {"app_id", "device_id"}},
+    {Reason::kStoreUnavailable, "STORE_UNAVAILABLE", {"detail"}},
+    {Reason::kWebhookNotFound, "WEBHOOK_NOT_FOUND", {"webhook_id"}},
 }};
 
 constexpr std::array<Reason, kReasons.size()> MakeAll() {
@@ -69,7 +77,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kReasons must list every Reason in declaration order");
-static_assert(static_cast<size_t>(Reason::kCollateralUnavailable) + 1 == kReasons.size());
+static_assert(static_cast<size_t>(Reason::kWebhookNotFound) + 1 == kReasons.size());
 
 const ReasonInfo& Info(Reason r) { return kReasons[static_cast<size_t>(r)]; }
 

@@ -51,6 +51,14 @@ enum class Reason {
   kAuditUnavailable,
   kChainNotServing,
   kCollateralUnavailable,
+  kWorkspaceRequired,
+  kCvmNotFound,
+  kCvmAppIdConflict,
+  kHashRegistrationRequired,
+  kHashInvalidOrExpired,
+  kDeviceNotAllowed,
+  kStoreUnavailable,
+  kWebhookNotFound,
 };
 
 // Context keys of one reason (lower_snake_case), ordered.

@@ -166,6 +166,22 @@ std::optional<std::string> ReasonOf(const grpc::Status& status) {
   return decoded->reason;
 }
 
+absl::Status FromGrpcStatus(const grpc::Status& status, std::string_view context) {
+  if (status.ok()) return absl::OkStatus();
+  std::string message = context.empty()
+                            ? status.error_message()
+                            : absl::StrCat(std::string(context), ": ", status.error_message());
+  absl::Status out(static_cast<absl::StatusCode>(status.error_code()), message);
+  if (status.error_details().empty()) return out;
+  absl::StatusOr<DecodedDetails> decoded = DecodeStatusDetails(status.error_details());
+  if (!decoded.ok()) return out;
+  const std::optional<Reason> reason = ParseReason(decoded->reason);
+  if (!reason.has_value()) return out;
+  ReasonMetadata metadata;
+  for (const auto& [k, v] : decoded->metadata) metadata[k] = v;
+  return WithReason(std::move(out), *reason, metadata);
+}
+
 absl::Status OverloadedError(std::string_view message) {
   return WithReason(absl::ResourceExhaustedError(std::string(message)), Reason::kOverloaded);
 }

@@ -45,6 +45,10 @@ absl::StatusOr<DecodedDetails> DecodeStatusDetails(std::string_view details);
 // The reason carried by a grpc::Status built by ToGrpcStatus, if any.
 std::optional<std::string> ReasonOf(const grpc::Status& status);
 
+// The inverse of ToGrpcStatus, for calls to other chainkms services: code, message (prefixed with
+// `context` when given) and the ErrorInfo's reason and metadata when the reason is known.
+absl::Status FromGrpcStatus(const grpc::Status& status, std::string_view context = "");
+
 // The status the concurrency limit sheds with: RESOURCE_EXHAUSTED, reason "OVERLOADED".
 absl::Status OverloadedError(std::string_view message);
 

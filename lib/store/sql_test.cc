@@ -72,6 +72,15 @@ TEST_P(SqlTest, ValuesRoundTripWithTheirTypes) {
   EXPECT_EQ(*db_->Exec("UPDATE t SET n = $1 WHERE id = $2", {int64_t{-5}, int64_t{2}}), 0);
 }
 
+TEST_P(SqlTest, AnEmptyBlobIsNotNull) {
+  ASSERT_TRUE(db_->Exec("INSERT INTO t (id, data) VALUES ($1, $2)", {int64_t{1}, Bytes{}}).ok());
+  auto rows = db_->Query("SELECT data FROM t WHERE id = $1 AND data IS NOT NULL", {int64_t{1}});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_FALSE((*rows)[0].is_null(0));
+  EXPECT_TRUE((*rows)[0].blob(0).empty());
+}
+
 TEST_P(SqlTest, ADuplicateKeyIsAlreadyExists) {
   ASSERT_TRUE(db_->Exec("INSERT INTO t (id) VALUES ($1)", {int64_t{7}}).ok());
   EXPECT_THAT(db_->Exec("INSERT INTO t (id) VALUES ($1)", {int64_t{7}}).status(),

@@ -60,7 +60,10 @@ class SqliteConn final : public SqlConn {
         rc = sqlite3_bind_text64(stmt, index, t->data(), t->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
       } else {
         const Bytes& b = std::get<Bytes>(v);
-        rc = sqlite3_bind_blob64(stmt, index, b.data(), b.size(), SQLITE_TRANSIENT);
+        // An empty vector's data() may be null, which SQLite would bind as NULL: an empty BLOB
+        // must stay an empty BLOB (as BYTEA '' on PostgreSQL).
+        rc = b.empty() ? sqlite3_bind_zeroblob(stmt, index, 0)
+                       : sqlite3_bind_blob64(stmt, index, b.data(), b.size(), SQLITE_TRANSIENT);
       }
     }
     if (rc != SQLITE_OK) {

@@ -1,0 +1,151 @@
+#include "services/provisioning/node_driver.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "lib/common/hex.h"
+#include "lib/common/reason.h"
+#include "lib/common/status_macros.h"
+#include "lib/compose/app_compose.h"
+
+namespace chainkms::provisioning {
+namespace {
+
+absl::Status SpecError(std::string_view spec, std::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("node spec \"", std::string(spec), "\": ", std::string(what)));
+}
+
+absl::StatusOr<Hash32> ParseHash(std::string_view spec, std::string_view key,
+                                 std::string_view value) {
+  absl::StatusOr<Bytes> b = HexDecode(value, HexPrefix::kRequired);
+  std::optional<Hash32> h = b.ok() ? Hash32::TryFrom(*b) : std::nullopt;
+  if (!h.has_value()) {
+    return SpecError(spec, absl::StrCat(std::string(key), " must be 0x + 64 hex digits"));
+  }
+  return *h;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<NodeConfig>> ParseNodeSpecs(std::string_view specs) {
+  std::vector<NodeConfig> out;
+  std::set<std::string> names;
+  for (absl::string_view raw : absl::StrSplit(absl::string_view(specs.data(), specs.size()),
+                                              absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
+    const std::string_view spec(raw.data(), raw.size());
+    std::vector<absl::string_view> parts = absl::StrSplit(raw, ';');
+    NodeConfig node;
+    node.name = std::string(parts[0]);
+    if (!compose::IsHostnameLabel(node.name)) {
+      return SpecError(spec, "the name must be 1-63 of [A-Za-z0-9-], no leading or trailing '-'");
+    }
+    bool have_device = false;
+    bool have_image = false;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(parts[i], '=');
+      const std::string_view key(kv.first.data(), kv.first.size());
+      const std::string_view value(kv.second.data(), kv.second.size());
+      if (key == "device_id") {
+        ASSIGN_OR_RETURN(node.device_id, ParseHash(spec, key, value));
+        have_device = true;
+      } else if (key == "os_image_hash") {
+        ASSIGN_OR_RETURN(node.os_image_hash, ParseHash(spec, key, value));
+        have_image = true;
+      } else if (key == "driver") {
+        node.driver = std::string(value);
+      } else {
+        return SpecError(spec, absl::StrCat("unknown key \"", std::string(key),
+                                            "\" (device_id, os_image_hash, driver)"));
+      }
+    }
+    if (!have_device || !have_image) {
+      return SpecError(spec, "needs device_id=0x… and os_image_hash=0x…");
+    }
+    if (!names.insert(node.name).second) return SpecError(spec, "the name is used twice");
+    out.push_back(std::move(node));
+  }
+  return out;
+}
+
+absl::Status FakeNodeDriver::Boot(const CvmLaunch& launch) {
+  std::string reason;
+  {
+    absl::MutexLock lock(&mu_);
+    launches_.push_back(launch);
+    reason = fail_reason_;
+    status_[launch.cvm_id] = reason.empty() ? "running" : "boot_failed";
+  }
+  if (sink_) {
+    sink_(launch.cvm_id, "starting", "");
+    sink_(launch.cvm_id, reason.empty() ? "running" : "boot_failed", reason);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FakeNodeDriver::Start(const CvmLaunch& launch) { return Boot(launch); }
+absl::Status FakeNodeDriver::Restart(const CvmLaunch& launch) { return Boot(launch); }
+
+absl::Status FakeNodeDriver::Stop(const std::string& cvm_id) {
+  {
+    absl::MutexLock lock(&mu_);
+    status_[cvm_id] = "stopped";
+  }
+  if (sink_) sink_(cvm_id, "stopped", "");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> FakeNodeDriver::Status(const std::string& cvm_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = status_.find(cvm_id);
+  if (it == status_.end()) return absl::NotFoundError("unknown CVM on this node");
+  return it->second;
+}
+
+void FakeNodeDriver::FailBootsWith(std::string reason) {
+  absl::MutexLock lock(&mu_);
+  fail_reason_ = std::move(reason);
+}
+
+std::vector<CvmLaunch> FakeNodeDriver::launches() const {
+  absl::MutexLock lock(&mu_);
+  return launches_;
+}
+
+absl::StatusOr<std::unique_ptr<NodePool>> NodePool::Create(std::vector<NodeConfig> nodes,
+                                                           StatusSink sink) {
+  auto pool = std::make_unique<NodePool>();
+  for (const NodeConfig& n : nodes) {
+    if (pool->drivers_.count(n.name) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("node ", n.name, " is configured twice"));
+    }
+    if (n.driver != "fake") {
+      return absl::InvalidArgumentError(absl::StrCat("node ", n.name, ": unknown driver \"",
+                                                     n.driver, "\" (this build has: fake)"));
+    }
+    pool->drivers_[n.name] = std::make_unique<FakeNodeDriver>(sink);
+  }
+  pool->nodes_ = std::move(nodes);
+  return pool;
+}
+
+absl::StatusOr<NodeConfig> NodePool::Pick(std::string_view name) const {
+  if (nodes_.empty()) {
+    return InvalidFieldError("node", "no node is configured (--node)");
+  }
+  if (name.empty()) return nodes_.front();
+  for (const NodeConfig& n : nodes_) {
+    if (n.name == name) return n;
+  }
+  return InvalidFieldError("node", absl::StrCat("no node named \"", std::string(name), "\""));
+}
+
+NodeDriver* NodePool::driver(std::string_view node) const {
+  auto it = drivers_.find(node);
+  return it == drivers_.end() ? nullptr : it->second.get();
+}
+
+}  // namespace chainkms::provisioning

@@ -1,0 +1,109 @@
+// The node pool and the NodeDriver seam: where CVMs run. Provisioning hands a recorded CVM to its
+// node's driver (start with its app-compose.json bytes, encrypted env, app id and KMS endpoint;
+// restart with a new compose on update; stop) and hears back boot results through a StatusSink.
+//
+// Statuses: provisioning → starting → running | boot_failed (with the reason) → stopped.
+//
+// A node is one spec `<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=<driver>]`;
+// --node holds one or more, whitespace-separated. Drivers here: `fake` (reports running at once;
+// for tests and dry runs). `local` (chainkms-cvm processes) and `dstack-vmm` come with the stack.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/common/bytes.h"
+
+namespace chainkms::provisioning {
+
+struct NodeConfig {
+  std::string name;
+  Hash32 device_id;
+  Hash32 os_image_hash;
+  std::string driver = "fake";
+};
+
+// Parses the --node value. INVALID_ARGUMENT naming the spec and what is wrong.
+absl::StatusOr<std::vector<NodeConfig>> ParseNodeSpecs(std::string_view specs);
+
+// What a node needs to boot a CVM.
+struct CvmLaunch {
+  std::string cvm_id;
+  std::string name;
+  Address app_id;
+  std::string app_compose;  // the exact bytes hashed
+  Hash32 compose_hash;
+  Bytes encrypted_env;
+  std::string kms_url;
+  uint64_t chain_id = 0;
+};
+
+// Boot results reported by drivers: status is one of starting, running, boot_failed, stopped.
+using StatusSink =
+    std::function<void(const std::string& cvm_id, const std::string& status, const std::string& reason)>;
+
+class NodeDriver {
+ public:
+  virtual ~NodeDriver() = default;
+  // Boots the CVM; results arrive through the sink. An error means it was not handed over.
+  virtual absl::Status Start(const CvmLaunch& launch) = 0;
+  // Reboots it with a new compose and/or env.
+  virtual absl::Status Restart(const CvmLaunch& launch) = 0;
+  virtual absl::Status Stop(const std::string& cvm_id) = 0;
+  // What the node says now (NOT_FOUND when it does not know the CVM).
+  virtual absl::StatusOr<std::string> Status(const std::string& cvm_id) = 0;
+};
+
+// In memory: every Start/Restart reports starting, then running (or boot_failed with the reason
+// set by FailNextBoots); records what it was given.
+class FakeNodeDriver final : public NodeDriver {
+ public:
+  explicit FakeNodeDriver(StatusSink sink) : sink_(std::move(sink)) {}
+
+  absl::Status Start(const CvmLaunch& launch) override;
+  absl::Status Restart(const CvmLaunch& launch) override;
+  absl::Status Stop(const std::string& cvm_id) override;
+  absl::StatusOr<std::string> Status(const std::string& cvm_id) override;
+
+  // Tests: the next boots fail with `reason` ("" = boot normally again).
+  void FailBootsWith(std::string reason);
+  // Tests: the launches received, in order.
+  std::vector<CvmLaunch> launches() const;
+
+ private:
+  absl::Status Boot(const CvmLaunch& launch);
+
+  StatusSink sink_;
+  mutable absl::Mutex mu_;
+  std::string fail_reason_ ABSL_GUARDED_BY(mu_);
+  std::vector<CvmLaunch> launches_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// The configured nodes and one driver per node.
+class NodePool {
+ public:
+  // INVALID_ARGUMENT for an unknown driver or duplicate names.
+  static absl::StatusOr<std::unique_ptr<NodePool>> Create(std::vector<NodeConfig> nodes,
+                                                          StatusSink sink);
+
+  const std::vector<NodeConfig>& nodes() const { return nodes_; }
+  // The named node, or the first when `name` is empty. INVALID_FIELD "node" when unknown.
+  absl::StatusOr<NodeConfig> Pick(std::string_view name) const;
+  // The driver of a configured node (nullptr when unknown).
+  NodeDriver* driver(std::string_view node) const;
+
+ private:
+  std::vector<NodeConfig> nodes_;
+  std::map<std::string, std::unique_ptr<NodeDriver>, std::less<>> drivers_;
+};
+
+}  // namespace chainkms::provisioning

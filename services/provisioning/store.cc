@@ -1,0 +1,692 @@
+#include "services/provisioning/store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "lib/common/hex.h"
+#include "lib/common/reason.h"
+#include "lib/common/status_macros.h"
+#include "lib/store/migrations.h"
+
+namespace chainkms::provisioning {
+namespace {
+
+using store::Row;
+using store::SqlConn;
+using store::SqlValue;
+
+// One schema for both engines: BIGINT, TEXT and BYTEA are accepted by SQLite and PostgreSQL.
+constexpr store::Migration kMigrations[] = {
+    {1, "provisioning schema",
+     R"sql(
+CREATE TABLE provisions (
+  workspace TEXT NOT NULL, compose_hash BYTEA NOT NULL, name TEXT NOT NULL,
+  app_compose TEXT NOT NULL, kms_slug TEXT NOT NULL, node TEXT NOT NULL,
+  device_id BYTEA NOT NULL, os_image_hash BYTEA NOT NULL,
+  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+  PRIMARY KEY (workspace, compose_hash));
+CREATE TABLE cvms (
+  id TEXT PRIMARY KEY, workspace TEXT NOT NULL, name TEXT NOT NULL,
+  app_id BYTEA NOT NULL UNIQUE, compose_hash BYTEA NOT NULL, app_compose TEXT NOT NULL,
+  kms_slug TEXT NOT NULL, node TEXT NOT NULL, device_id BYTEA NOT NULL,
+  os_image_hash BYTEA NOT NULL, encrypted_env BYTEA NOT NULL, env_keys TEXT NOT NULL,
+  deployer BYTEA NOT NULL, status TEXT NOT NULL, status_reason TEXT NOT NULL,
+  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, revision BIGINT NOT NULL);
+CREATE INDEX cvms_by_workspace ON cvms (workspace, created_at, id);
+CREATE TABLE pending_updates (
+  id TEXT PRIMARY KEY, cvm_id TEXT NOT NULL, workspace TEXT NOT NULL,
+  compose_hash BYTEA NOT NULL, app_compose TEXT NOT NULL, has_env BIGINT NOT NULL,
+  encrypted_env BYTEA NOT NULL, env_keys TEXT NOT NULL, token_hash BYTEA UNIQUE,
+  state TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+  used_at BIGINT NOT NULL);
+CREATE INDEX pending_by_cvm ON pending_updates (cvm_id, state);
+CREATE TABLE webhooks (
+  id TEXT PRIMARY KEY, workspace TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
+  events TEXT NOT NULL, created_at BIGINT NOT NULL);
+CREATE INDEX webhooks_by_workspace ON webhooks (workspace);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, workspace TEXT NOT NULL,
+  event_id TEXT NOT NULL, event TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
+  attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, lease_owner TEXT NOT NULL,
+  lease_until BIGINT NOT NULL, last_http_status BIGINT NOT NULL, last_error TEXT NOT NULL,
+  created_at BIGINT NOT NULL, delivered_at BIGINT NOT NULL);
+CREATE INDEX deliveries_due ON webhook_deliveries (state, next_attempt_at);
+CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at, id)
+)sql"},
+};
+
+constexpr std::string_view kCvmColumns =
+    "id, workspace, name, app_id, compose_hash, app_compose, kms_slug, node, device_id, "
+    "os_image_hash, encrypted_env, env_keys, deployer, status, status_reason, created_at, "
+    "updated_at, revision";
+constexpr std::string_view kPendingColumns =
+    "id, cvm_id, workspace, compose_hash, app_compose, has_env, encrypted_env, env_keys, "
+    "token_hash, state, created_at, expires_at";
+constexpr std::string_view kDeliveryColumns =
+    "id, webhook_id, workspace, event_id, event, payload, state, attempts, next_attempt_at, "
+    "last_http_status, last_error, created_at, delivered_at";
+
+std::string Sql(std::string_view a, std::string_view b, std::string_view c = "") {
+  return absl::StrCat(std::string(a), std::string(b), std::string(c));
+}
+
+template <size_t N>
+FixedBytes<N> Fixed(const Bytes& b) {
+  FixedBytes<N> out;
+  if (b.size() == N) std::copy(b.begin(), b.end(), out.bytes.begin());
+  return out;
+}
+template <size_t N>
+Bytes ToBytes(const FixedBytes<N>& f) {
+  return Bytes(f.bytes.begin(), f.bytes.end());
+}
+
+CvmRecord CvmFromRow(const Row& r) {
+  CvmRecord c;
+  c.id = r.text(0);
+  c.workspace = r.text(1);
+  c.name = r.text(2);
+  c.app_id = Fixed<20>(r.blob(3));
+  c.compose_hash = Fixed<32>(r.blob(4));
+  c.app_compose = r.text(5);
+  c.kms_slug = r.text(6);
+  c.node = r.text(7);
+  c.device_id = Fixed<32>(r.blob(8));
+  c.os_image_hash = Fixed<32>(r.blob(9));
+  c.encrypted_env = r.blob(10);
+  c.env_keys = SplitList(r.text(11));
+  c.deployer = r.blob(12);
+  c.status = r.text(13);
+  c.status_reason = r.text(14);
+  c.created_at = r.integer(15);
+  c.updated_at = r.integer(16);
+  c.revision = r.integer(17);
+  return c;
+}
+
+PendingUpdate PendingFromRow(const Row& r) {
+  PendingUpdate p;
+  p.id = r.text(0);
+  p.cvm_id = r.text(1);
+  p.workspace = r.text(2);
+  p.compose_hash = Fixed<32>(r.blob(3));
+  p.app_compose = r.text(4);
+  p.has_env = r.integer(5) != 0;
+  p.encrypted_env = r.blob(6);
+  p.env_keys = SplitList(r.text(7));
+  p.token_hash = r.blob(8);
+  p.state = r.text(9);
+  p.created_at = r.integer(10);
+  p.expires_at = r.integer(11);
+  return p;
+}
+
+DeliveryRecord DeliveryFromRow(const Row& r) {
+  DeliveryRecord d;
+  d.id = r.text(0);
+  d.webhook_id = r.text(1);
+  d.workspace = r.text(2);
+  d.event_id = r.text(3);
+  d.event = r.text(4);
+  d.payload = r.text(5);
+  d.state = r.text(6);
+  d.attempts = r.integer(7);
+  d.next_attempt_at = r.integer(8);
+  d.last_http_status = r.integer(9);
+  d.last_error = r.text(10);
+  d.created_at = r.integer(11);
+  d.delivered_at = r.integer(12);
+  return d;
+}
+
+absl::Status CvmNotFound(std::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat("no CVM ", std::string(id))),
+                    Reason::kCvmNotFound, {{"cvm_id", std::string(id)}});
+}
+
+absl::Status WebhookNotFound(std::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat("no webhook ", std::string(id))),
+                    Reason::kWebhookNotFound, {{"webhook_id", std::string(id)}});
+}
+
+absl::Status InvalidOrExpired(std::string_view detail, std::string_view message) {
+  return WithReason(absl::FailedPreconditionError(std::string(message)),
+                    Reason::kHashInvalidOrExpired, {{"detail", std::string(detail)}});
+}
+
+bool Subscribed(const std::vector<std::string>& events, std::string_view event) {
+  if (events.empty()) return true;
+  for (const std::string& e : events) {
+    if (e == event) return true;
+  }
+  return false;
+}
+
+// Queues `events` for every subscribed webhook of the workspace, inside the caller's transaction.
+absl::Status Enqueue(SqlConn& c, std::string_view workspace, const std::vector<OutboxEvent>& events,
+                     int64_t now) {
+  if (events.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::vector<Row> hooks,
+                   c.Query("SELECT id, events FROM webhooks WHERE workspace = $1",
+                           {std::string(workspace)}));
+  for (const OutboxEvent& e : events) {
+    for (const Row& h : hooks) {
+      if (!Subscribed(SplitList(h.text(1)), e.event)) continue;
+      RETURN_IF_ERROR(
+          c.Exec("INSERT INTO webhook_deliveries (id, webhook_id, workspace, event_id, event, "
+                 "payload, state, attempts, next_attempt_at, lease_owner, lease_until, "
+                 "last_http_status, last_error, created_at, delivered_at) VALUES ($1, $2, $3, "
+                 "$4, $5, $6, 'pending', 0, $7, '', 0, 0, '', $7, 0)",
+                 {absl::StrCat(e.event_id, ".", h.text(0)), h.text(0), std::string(workspace),
+                  e.event_id, e.event, e.payload, now})
+              .status());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CvmRecord> LoadCvm(SqlConn& c, std::string_view workspace, std::string_view id) {
+  ASSIGN_OR_RETURN(std::vector<Row> rows,
+                   c.Query(Sql("SELECT ", kCvmColumns,
+                               " FROM cvms WHERE workspace = $1 AND id = $2"),
+                           {std::string(workspace), std::string(id)}));
+  if (rows.empty()) return CvmNotFound(id);
+  return CvmFromRow(rows[0]);
+}
+
+absl::Status SupersedePending(SqlConn& c, std::string_view cvm_id) {
+  return c.Exec("UPDATE pending_updates SET state = 'superseded' WHERE cvm_id = $1 AND state = "
+                "'pending'",
+                {std::string(cvm_id)})
+      .status();
+}
+
+// Writes the compose/env of `change` onto the CVM and bumps its revision.
+absl::Status WriteChange(SqlConn& c, std::string_view cvm_id, const PendingUpdate& change,
+                         int64_t now) {
+  if (change.has_env) {
+    return c.Exec("UPDATE cvms SET compose_hash = $1, app_compose = $2, encrypted_env = $3, "
+                  "env_keys = $4, updated_at = $5, revision = revision + 1 WHERE id = $6",
+                  {ToBytes(change.compose_hash), change.app_compose, change.encrypted_env,
+                   JoinList(change.env_keys), now, std::string(cvm_id)})
+        .status();
+  }
+  return c.Exec("UPDATE cvms SET compose_hash = $1, app_compose = $2, updated_at = $3, "
+                "revision = revision + 1 WHERE id = $4",
+                {ToBytes(change.compose_hash), change.app_compose, now, std::string(cvm_id)})
+      .status();
+}
+
+}  // namespace
+
+std::string JoinList(const std::vector<std::string>& items) { return absl::StrJoin(items, "\n"); }
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  for (absl::string_view s : absl::StrSplit(absl::string_view(text.data(), text.size()), '\n',
+                                            absl::SkipEmpty())) {
+    out.emplace_back(s.data(), s.size());
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<ProvisioningStore>> ProvisioningStore::Open(
+    std::string_view url, store::DatabaseOptions options, server::Metrics* metrics) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::OpenDatabase(url, options));
+  RETURN_IF_ERROR(store::ApplyMigrations(*db, kMigrations));
+  return std::make_unique<ProvisioningStore>(std::move(db), metrics);
+}
+
+ProvisioningStore::ProvisioningStore(std::unique_ptr<store::Database> db,
+                                     server::Metrics* metrics)
+    : db_(std::move(db)), metrics_(metrics) {}
+
+template <typename F>
+auto ProvisioningStore::Timed(std::string_view op, F&& f) -> decltype(f()) {
+  const absl::Time start = absl::Now();
+  auto result = f();
+  absl::Status status;
+  if constexpr (std::is_same_v<decltype(result), absl::Status>) {
+    status = result;
+  } else {
+    status = result.status();
+  }
+  // Not found and precondition answers are the store working; only failures count as errors.
+  const bool ok = status.ok() || (status.code() != absl::StatusCode::kUnavailable &&
+                                  status.code() != absl::StatusCode::kInternal);
+  if (metrics_ != nullptr) metrics_->RecordStore(op, absl::Now() - start, ok);
+  if (status.code() == absl::StatusCode::kUnavailable && !ReasonOf(status).has_value()) {
+    return WithReason(
+        absl::UnavailableError(absl::StrCat("store unavailable: ", std::string(status.message()))),
+        Reason::kStoreUnavailable, {{"detail", std::string(status.message())}});
+  }
+  return result;
+}
+
+absl::Status ProvisioningStore::Ping() {
+  return Timed("ping", [&] { return db_->Ping(); });
+}
+
+absl::Status ProvisioningStore::PutProvision(const ProvisionRecord& p) {
+  return Timed("put_provision", [&] {
+    return db_->Transaction([&](SqlConn& c) -> absl::Status {
+      RETURN_IF_ERROR(c.Exec("DELETE FROM provisions WHERE workspace = $1 AND compose_hash = $2",
+                             {p.workspace, ToBytes(p.compose_hash)})
+                          .status());
+      return c
+          .Exec("INSERT INTO provisions (workspace, compose_hash, name, app_compose, kms_slug, "
+                "node, device_id, os_image_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, "
+                "$5, $6, $7, $8, $9, $10)",
+                {p.workspace, ToBytes(p.compose_hash), p.name, p.app_compose, p.kms_slug, p.node,
+                 ToBytes(p.device_id), ToBytes(p.os_image_hash), p.created_at, p.expires_at})
+          .status();
+    });
+  });
+}
+
+absl::StatusOr<ProvisionRecord> ProvisioningStore::GetProvision(std::string_view workspace,
+                                                                const Hash32& hash, int64_t now) {
+  return Timed("get_provision", [&]() -> absl::StatusOr<ProvisionRecord> {
+    ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        db_->Query("SELECT name, app_compose, kms_slug, node, device_id, os_image_hash, "
+                   "created_at, expires_at FROM provisions WHERE workspace = $1 AND "
+                   "compose_hash = $2",
+                   {std::string(workspace), ToBytes(hash)}));
+    if (rows.empty()) {
+      return InvalidOrExpired("unknown", absl::StrCat("compose hash ", Hex0x(hash.bytes),
+                                                      " was not provisioned in this workspace; "
+                                                      "call ProvisionCvm first"));
+    }
+    const Row& r = rows[0];
+    ProvisionRecord p{.workspace = std::string(workspace),
+                      .compose_hash = hash,
+                      .name = r.text(0),
+                      .app_compose = r.text(1),
+                      .kms_slug = r.text(2),
+                      .node = r.text(3),
+                      .device_id = Fixed<32>(r.blob(4)),
+                      .os_image_hash = Fixed<32>(r.blob(5)),
+                      .created_at = r.integer(6),
+                      .expires_at = r.integer(7)};
+    if (p.expires_at <= now) {
+      return InvalidOrExpired("expired", "the provision of this compose hash expired; call "
+                                         "ProvisionCvm again");
+    }
+    return p;
+  });
+}
+
+absl::StatusOr<CreatedCvm> ProvisioningStore::CreateCvm(const CvmRecord& cvm,
+                                                        const std::vector<OutboxEvent>& events) {
+  return Timed("create_cvm", [&]() -> absl::StatusOr<CreatedCvm> {
+    CreatedCvm out;
+    const absl::Status tx = db_->Transaction([&](SqlConn& c) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<Row> rows,
+                       c.Query(Sql("SELECT ", kCvmColumns, " FROM cvms WHERE app_id = $1"),
+                               {ToBytes(cvm.app_id)}));
+      if (!rows.empty()) {
+        CvmRecord existing = CvmFromRow(rows[0]);
+        if (existing.workspace == cvm.workspace && existing.compose_hash == cvm.compose_hash) {
+          out = {.cvm = std::move(existing), .created = false};
+          return absl::OkStatus();
+        }
+        return WithReason(
+            absl::AlreadyExistsError(absl::StrCat("a CVM for app ", Hex0x(cvm.app_id.bytes),
+                                                  " is already recorded with another compose "
+                                                  "hash; patch that CVM instead")),
+            Reason::kCvmAppIdConflict,
+            {{"app_id", Hex0x(cvm.app_id.bytes)},
+             {"compose_hash", existing.workspace == cvm.workspace
+                                  ? Hex0x(existing.compose_hash.bytes)
+                                  : std::string()}});
+      }
+      RETURN_IF_ERROR(
+          c.Exec(Sql("INSERT INTO cvms (", kCvmColumns,
+                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                     "$15, $16, $17, $18)"),
+                 {cvm.id, cvm.workspace, cvm.name, ToBytes(cvm.app_id), ToBytes(cvm.compose_hash),
+                  cvm.app_compose, cvm.kms_slug, cvm.node, ToBytes(cvm.device_id),
+                  ToBytes(cvm.os_image_hash), cvm.encrypted_env, JoinList(cvm.env_keys),
+                  cvm.deployer, cvm.status, cvm.status_reason, cvm.created_at, cvm.updated_at,
+                  cvm.revision})
+              .status());
+      RETURN_IF_ERROR(Enqueue(c, cvm.workspace, events, cvm.created_at));
+      out = {.cvm = cvm, .created = true};
+      return absl::OkStatus();
+    });
+    RETURN_IF_ERROR(tx);
+    return out;
+  });
+}
+
+absl::StatusOr<CvmRecord> ProvisioningStore::GetCvm(std::string_view workspace,
+                                                    std::string_view cvm_id) {
+  return Timed("get_cvm", [&]() -> absl::StatusOr<CvmRecord> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query(Sql("SELECT ", kCvmColumns,
+                                    " FROM cvms WHERE workspace = $1 AND id = $2"),
+                                {std::string(workspace), std::string(cvm_id)}));
+    if (rows.empty()) return CvmNotFound(cvm_id);
+    return CvmFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<std::vector<CvmRecord>> ProvisioningStore::ListCvms(std::string_view workspace,
+                                                                   int64_t limit,
+                                                                   std::string_view after) {
+  return Timed("list_cvms", [&]() -> absl::StatusOr<std::vector<CvmRecord>> {
+    std::vector<Row> rows;
+    if (after.empty()) {
+      ASSIGN_OR_RETURN(rows, db_->Query(Sql("SELECT ", kCvmColumns,
+                                            " FROM cvms WHERE workspace = $1 ORDER BY "
+                                            "created_at DESC, id DESC LIMIT $2"),
+                                        {std::string(workspace), limit}));
+    } else {
+      ASSIGN_OR_RETURN(
+          rows, db_->Query(Sql("SELECT ", kCvmColumns,
+                               " FROM cvms WHERE workspace = $1 AND (created_at < (SELECT "
+                               "created_at FROM cvms WHERE id = $2) OR (created_at = (SELECT "
+                               "created_at FROM cvms WHERE id = $2) AND id < $2)) ORDER BY "
+                               "created_at DESC, id DESC LIMIT $3"),
+                           {std::string(workspace), std::string(after), limit}));
+    }
+    std::vector<CvmRecord> out;
+    out.reserve(rows.size());
+    for (const Row& r : rows) out.push_back(CvmFromRow(r));
+    return out;
+  });
+}
+
+absl::StatusOr<int64_t> ProvisioningStore::CountCvms(std::string_view workspace) {
+  return Timed("count_cvms", [&]() -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query("SELECT COUNT(*) FROM cvms WHERE workspace = $1",
+                                {std::string(workspace)}));
+    return rows.empty() ? 0 : rows[0].integer(0);
+  });
+}
+
+absl::StatusOr<CvmRecord> ProvisioningStore::ApplyUpdate(std::string_view workspace,
+                                                         std::string_view cvm_id,
+                                                         const PendingUpdate& change, int64_t now,
+                                                         const std::vector<OutboxEvent>& events) {
+  return Timed("apply_update", [&]() -> absl::StatusOr<CvmRecord> {
+    CvmRecord out;
+    const absl::Status tx = db_->Transaction([&](SqlConn& c) -> absl::Status {
+      RETURN_IF_ERROR(LoadCvm(c, workspace, cvm_id).status());
+      RETURN_IF_ERROR(SupersedePending(c, cvm_id));
+      RETURN_IF_ERROR(WriteChange(c, cvm_id, change, now));
+      RETURN_IF_ERROR(Enqueue(c, workspace, events, now));
+      ASSIGN_OR_RETURN(out, LoadCvm(c, workspace, cvm_id));
+      return absl::OkStatus();
+    });
+    RETURN_IF_ERROR(tx);
+    return out;
+  });
+}
+
+absl::Status ProvisioningStore::CreatePendingUpdate(const PendingUpdate& u,
+                                                    const std::vector<OutboxEvent>& events) {
+  return Timed("create_pending_update", [&] {
+    return db_->Transaction([&](SqlConn& c) -> absl::Status {
+      RETURN_IF_ERROR(LoadCvm(c, u.workspace, u.cvm_id).status());
+      RETURN_IF_ERROR(SupersedePending(c, u.cvm_id));
+      RETURN_IF_ERROR(
+          c.Exec(Sql("INSERT INTO pending_updates (", kPendingColumns,
+                     ", used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, "
+                     "$11, 0)"),
+                 {u.id, u.cvm_id, u.workspace, ToBytes(u.compose_hash), u.app_compose,
+                  int64_t{u.has_env ? 1 : 0}, u.encrypted_env, JoinList(u.env_keys),
+                  u.token_hash.empty() ? SqlValue{} : SqlValue{u.token_hash}, u.created_at,
+                  u.expires_at})
+              .status());
+      return Enqueue(c, u.workspace, events, u.created_at);
+    });
+  });
+}
+
+absl::StatusOr<PendingUpdate> ProvisioningStore::GetPendingByToken(const Bytes& token_hash) {
+  return Timed("get_pending_by_token", [&]() -> absl::StatusOr<PendingUpdate> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query(Sql("SELECT ", kPendingColumns,
+                                    " FROM pending_updates WHERE token_hash = $1"),
+                                {token_hash}));
+    if (rows.empty()) return InvalidOrExpired("unknown", "unknown commit token");
+    return PendingFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<PendingUpdate> ProvisioningStore::GetPendingForHash(std::string_view workspace,
+                                                                   std::string_view cvm_id,
+                                                                   const Hash32& hash) {
+  return Timed("get_pending_for_hash", [&]() -> absl::StatusOr<PendingUpdate> {
+    ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        db_->Query(Sql("SELECT ", kPendingColumns,
+                       " FROM pending_updates WHERE workspace = $1 AND cvm_id = $2 AND "
+                       "compose_hash = $3 ORDER BY created_at DESC, id DESC LIMIT 1"),
+                   {std::string(workspace), std::string(cvm_id), ToBytes(hash)}));
+    if (rows.empty()) {
+      return InvalidOrExpired("unknown",
+                              absl::StrCat("no pending update of ", std::string(cvm_id), " for ",
+                                           Hex0x(hash.bytes), "; call PatchCvm first"));
+    }
+    return PendingFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<CvmRecord> ProvisioningStore::ApplyPendingUpdate(
+    const PendingUpdate& u, int64_t now, const std::vector<OutboxEvent>& events) {
+  return Timed("apply_pending_update", [&]() -> absl::StatusOr<CvmRecord> {
+    CvmRecord out;
+    const absl::Status tx = db_->Transaction([&](SqlConn& c) -> absl::Status {
+      // The one conditional write every racing caller goes through: only one sees a row change.
+      ASSIGN_OR_RETURN(int64_t changed,
+                       c.Exec("UPDATE pending_updates SET state = 'used', used_at = $1 WHERE id "
+                              "= $2 AND state = 'pending' AND expires_at > $1",
+                              {now, u.id}));
+      if (changed != 1) {
+        ASSIGN_OR_RETURN(std::vector<Row> rows,
+                         c.Query("SELECT state, expires_at FROM pending_updates WHERE id = $1",
+                                 {u.id}));
+        const std::string state = rows.empty() ? "unknown" : rows[0].text(0);
+        if (state == "pending") {
+          return InvalidOrExpired("expired", "the pending update expired; prepare it again");
+        }
+        return InvalidOrExpired(state, absl::StrCat("the pending update is ", state,
+                                                    "; prepare it again"));
+      }
+      RETURN_IF_ERROR(WriteChange(c, u.cvm_id, u, now));
+      RETURN_IF_ERROR(Enqueue(c, u.workspace, events, now));
+      ASSIGN_OR_RETURN(out, LoadCvm(c, u.workspace, u.cvm_id));
+      return absl::OkStatus();
+    });
+    RETURN_IF_ERROR(tx);
+    return out;
+  });
+}
+
+absl::StatusOr<CvmRecord> ProvisioningStore::SetCvmStatus(std::string_view cvm_id,
+                                                          std::string_view status,
+                                                          std::string_view reason, int64_t now,
+                                                          const EventsFor& events_for) {
+  return Timed("set_cvm_status", [&]() -> absl::StatusOr<CvmRecord> {
+    CvmRecord out;
+    const absl::Status tx = db_->Transaction([&](SqlConn& c) -> absl::Status {
+      ASSIGN_OR_RETURN(std::vector<Row> rows,
+                       c.Query("SELECT workspace FROM cvms WHERE id = $1", {std::string(cvm_id)}));
+      if (rows.empty()) return CvmNotFound(cvm_id);
+      const std::string workspace = rows[0].text(0);
+      RETURN_IF_ERROR(c.Exec("UPDATE cvms SET status = $1, status_reason = $2, updated_at = $3 "
+                             "WHERE id = $4",
+                             {std::string(status), std::string(reason), now, std::string(cvm_id)})
+                          .status());
+      ASSIGN_OR_RETURN(out, LoadCvm(c, workspace, cvm_id));
+      if (events_for) RETURN_IF_ERROR(Enqueue(c, workspace, events_for(out), now));
+      return absl::OkStatus();
+    });
+    RETURN_IF_ERROR(tx);
+    return out;
+  });
+}
+
+absl::Status ProvisioningStore::CreateWebhook(const WebhookRecord& w) {
+  return Timed("create_webhook", [&] {
+    return db_
+        ->Exec("INSERT INTO webhooks (id, workspace, url, secret, events, created_at) VALUES ($1, "
+               "$2, $3, $4, $5, $6)",
+               {w.id, w.workspace, w.url, w.secret, JoinList(w.events), w.created_at})
+        .status();
+  });
+}
+
+absl::StatusOr<std::vector<WebhookRecord>> ProvisioningStore::ListWebhooks(
+    std::string_view workspace) {
+  return Timed("list_webhooks", [&]() -> absl::StatusOr<std::vector<WebhookRecord>> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query("SELECT id, workspace, url, secret, events, created_at FROM "
+                                "webhooks WHERE workspace = $1 ORDER BY created_at, id",
+                                {std::string(workspace)}));
+    std::vector<WebhookRecord> out;
+    for (const Row& r : rows) {
+      out.push_back({.id = r.text(0),
+                     .workspace = r.text(1),
+                     .url = r.text(2),
+                     .secret = r.text(3),
+                     .events = SplitList(r.text(4)),
+                     .created_at = r.integer(5)});
+    }
+    return out;
+  });
+}
+
+absl::StatusOr<WebhookRecord> ProvisioningStore::GetWebhook(std::string_view workspace,
+                                                            std::string_view id) {
+  ASSIGN_OR_RETURN(std::vector<WebhookRecord> all, ListWebhooks(workspace));
+  for (WebhookRecord& w : all) {
+    if (w.id == id) return std::move(w);
+  }
+  return WebhookNotFound(id);
+}
+
+absl::Status ProvisioningStore::RotateWebhookSecret(std::string_view workspace,
+                                                    std::string_view id, std::string_view secret) {
+  return Timed("rotate_webhook_secret", [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t changed,
+                     db_->Exec("UPDATE webhooks SET secret = $1 WHERE workspace = $2 AND id = $3",
+                               {std::string(secret), std::string(workspace), std::string(id)}));
+    return changed == 1 ? absl::OkStatus() : WebhookNotFound(id);
+  });
+}
+
+absl::Status ProvisioningStore::DeleteWebhook(std::string_view workspace, std::string_view id) {
+  return Timed("delete_webhook", [&] {
+    return db_->Transaction([&](SqlConn& c) -> absl::Status {
+      ASSIGN_OR_RETURN(int64_t changed,
+                       c.Exec("DELETE FROM webhooks WHERE workspace = $1 AND id = $2",
+                              {std::string(workspace), std::string(id)}));
+      if (changed != 1) return WebhookNotFound(id);
+      return c.Exec("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'",
+                    {std::string(id)})
+          .status();
+    });
+  });
+}
+
+absl::StatusOr<std::vector<DeliveryRecord>> ProvisioningStore::ListDeliveries(
+    std::string_view workspace, std::string_view webhook_id, int64_t limit,
+    std::string_view after) {
+  RETURN_IF_ERROR(GetWebhook(workspace, webhook_id).status());
+  return Timed("list_deliveries", [&]() -> absl::StatusOr<std::vector<DeliveryRecord>> {
+    std::vector<Row> rows;
+    if (after.empty()) {
+      ASSIGN_OR_RETURN(rows, db_->Query(Sql("SELECT ", kDeliveryColumns,
+                                            " FROM webhook_deliveries WHERE workspace = $1 AND "
+                                            "webhook_id = $2 ORDER BY created_at DESC, id DESC "
+                                            "LIMIT $3"),
+                                        {std::string(workspace), std::string(webhook_id), limit}));
+    } else {
+      ASSIGN_OR_RETURN(
+          rows,
+          db_->Query(Sql("SELECT ", kDeliveryColumns,
+                         " FROM webhook_deliveries WHERE workspace = $1 AND webhook_id = $2 AND "
+                         "(created_at < (SELECT created_at FROM webhook_deliveries WHERE id = $3) "
+                         "OR (created_at = (SELECT created_at FROM webhook_deliveries WHERE id = "
+                         "$3) AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4"),
+                     {std::string(workspace), std::string(webhook_id), std::string(after),
+                      limit}));
+    }
+    std::vector<DeliveryRecord> out;
+    for (const Row& r : rows) out.push_back(DeliveryFromRow(r));
+    return out;
+  });
+}
+
+absl::StatusOr<std::vector<ClaimedDelivery>> ProvisioningStore::ClaimDueDeliveries(
+    std::string_view owner, int64_t now, int64_t lease_until, int64_t limit) {
+  return Timed("claim_deliveries", [&]() -> absl::StatusOr<std::vector<ClaimedDelivery>> {
+    ASSIGN_OR_RETURN(std::vector<Row> due,
+                     db_->Query("SELECT id FROM webhook_deliveries WHERE state = 'pending' AND "
+                                "next_attempt_at <= $1 AND lease_until <= $1 ORDER BY "
+                                "next_attempt_at, id LIMIT $2",
+                                {now, limit}));
+    std::vector<ClaimedDelivery> out;
+    for (const Row& d : due) {
+      // Claim one at a time with a conditional update: another worker that got there first
+      // leaves zero rows changed here.
+      ASSIGN_OR_RETURN(int64_t changed,
+                       db_->Exec("UPDATE webhook_deliveries SET lease_owner = $1, lease_until = "
+                                 "$2 WHERE id = $3 AND state = 'pending' AND lease_until <= $4",
+                                 {std::string(owner), lease_until, d.text(0), now}));
+      if (changed != 1) continue;
+      ASSIGN_OR_RETURN(
+          std::vector<Row> rows,
+          db_->Query(Sql("SELECT ", kDeliveryColumns,
+                         ", (SELECT url FROM webhooks w WHERE w.id = webhook_id), (SELECT secret "
+                         "FROM webhooks w WHERE w.id = webhook_id) FROM webhook_deliveries WHERE "
+                         "id = $1"),
+                     {d.text(0)}));
+      if (rows.empty() || rows[0].is_null(13)) continue;  // the webhook was deleted meanwhile
+      out.push_back({.delivery = DeliveryFromRow(rows[0]),
+                     .url = rows[0].text(13),
+                     .secret = rows[0].text(14)});
+    }
+    return out;
+  });
+}
+
+absl::Status ProvisioningStore::RecordAttempt(std::string_view delivery_id, std::string_view owner,
+                                              bool delivered, int64_t http_status,
+                                              std::string_view error, int64_t now,
+                                              int64_t next_attempt_at) {
+  return Timed("record_attempt", [&]() -> absl::Status {
+    const std::string state = delivered ? "delivered" : (next_attempt_at > 0 ? "pending" : "failed");
+    ASSIGN_OR_RETURN(
+        int64_t changed,
+        db_->Exec("UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, "
+                  "next_attempt_at = $2, lease_owner = '', lease_until = 0, last_http_status = "
+                  "$3, last_error = $4, delivered_at = $5 WHERE id = $6 AND lease_owner = $7",
+                  {state, next_attempt_at, http_status, std::string(error),
+                   delivered ? now : int64_t{0}, std::string(delivery_id), std::string(owner)}));
+    if (changed != 1) {
+      return absl::AbortedError("the delivery's lease was lost before the attempt was recorded");
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<int64_t>> ProvisioningStore::NextDueAt() {
+  return Timed("next_due", [&]() -> absl::StatusOr<std::optional<int64_t>> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state "
+                                "= 'pending'"));
+    if (rows.empty() || rows[0].is_null(0)) return std::optional<int64_t>();
+    return std::optional<int64_t>(rows[0].integer(0));
+  });
+}
+
+}  // namespace chainkms::provisioning
