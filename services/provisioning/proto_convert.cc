@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "lib/common/hex.h"
 #include "lib/common/reason.h"
 #include "lib/common/status_macros.h"
@@ -62,6 +63,19 @@ compose::AppComposeSpec ToAppComposeSpec(const pb::ComposeSpec& spec, std::strin
   if (!spec.storage_fs().empty()) out.storage_fs = spec.storage_fs();
   if (spec.has_swap_size()) out.swap_size = spec.swap_size();
   return out;
+}
+
+absl::StatusOr<std::string> BuildCompose(const pb::ComposeSpec& spec, std::string name) {
+  absl::StatusOr<std::string> built = compose::BuildAppCompose(ToAppComposeSpec(spec, std::move(name)));
+  if (built.ok() || ReasonOf(built.status()).has_value()) return built;
+  // BuildAppCompose names the field first: "<field>: <what>".
+  const std::string message(built.status().message());
+  const size_t colon = message.find(':');
+  std::string field = colon == std::string::npos ? "" : message.substr(0, colon);
+  const bool plain = !field.empty() && field.find(' ') == std::string::npos;
+  if (!plain) return InvalidFieldError("compose", message);
+  const std::string what = absl::StripLeadingAsciiWhitespace(message.substr(colon + 1)).data();
+  return InvalidFieldError(field == "name" ? field : "compose." + field, what);
 }
 
 absl::Status CheckEnvKeys(const google::protobuf::RepeatedPtrField<std::string>& keys,

@@ -27,6 +27,9 @@ bool IsValidWorkspace(std::string_view ws);
 // ComposeSpec + the CVM name → the spec BuildAppCompose takes (field paths under `field`).
 compose::AppComposeSpec ToAppComposeSpec(const chainkms::v1::ComposeSpec& spec,
                                          std::string name);
+// BuildAppCompose over ToAppComposeSpec, its errors given INVALID_FIELD naming the field
+// ("compose.docker_compose_file", "name", …).
+absl::StatusOr<std::string> BuildCompose(const chainkms::v1::ComposeSpec& spec, std::string name);
 // Env names: each ^[A-Za-z_][A-Za-z0-9_]*$, no duplicates, at most kMaxEnvKeys.
 absl::Status CheckEnvKeys(const google::protobuf::RepeatedPtrField<std::string>& keys,
                           std::string_view field);

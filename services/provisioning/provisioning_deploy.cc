@@ -26,7 +26,7 @@ absl::Status ProvisioningService::DoProvision(const Ctx& ctx, const pb::Provisio
   ASSIGN_OR_RETURN(const KmsConfig* kms, FindKms(req.kms(), "kms"));
   ASSIGN_OR_RETURN(NodeConfig node, nodes_.Pick(req.node()));
   ASSIGN_OR_RETURN(std::string app_compose,
-                   compose::BuildAppCompose(ToAppComposeSpec(req.compose(), req.name())));
+                   BuildCompose(req.compose(), req.name()));
   const Hash32 hash = compose::ComposeHash(app_compose);
   // The KMS the app must be deployed through; no chain answer, no provision (fail closed).
   ASSIGN_OR_RETURN(pb::KmsRef ref, KmsRefFor(&ctx, *kms));

@@ -104,7 +104,7 @@ absl::Status ProvisioningService::DoPatch(const Ctx& ctx, const pb::PatchCvmRequ
   change.app_compose = cvm.app_compose;
   if (req.has_compose()) {
     ASSIGN_OR_RETURN(change.app_compose,
-                     compose::BuildAppCompose(ToAppComposeSpec(req.compose(), cvm.name)));
+                     BuildCompose(req.compose(), cvm.name));
     change.compose_hash = compose::ComposeHash(change.app_compose);
   }
   if (req.has_encrypted_env()) {
