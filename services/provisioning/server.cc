@@ -109,15 +109,15 @@ absl::Status Run(const Config& config, const Deps& deps) {
   return status;
 }
 
-int Main(int argc, char** argv) {
-  return server::ServiceMain<Config>(
-      argc, argv,
-      {.name = "chainkms-provisioning",
-       .summary = "chainkms-provisioning: CVMs, compose hashes, two-phase updates, commit tokens "
-                  "and webhooks (chainkms.v1.Provisioning)",
-       .register_flags = RegisterFlags,
-       .finish = [](Config* c) { return FinishConfig(c); },
-       .run = [](const Config& c) { return Run(c); }});
+server::ServiceMainSpec<Config> MainSpec() {
+  return {.name = "chainkms-provisioning",
+          .summary = "chainkms-provisioning: CVMs, compose hashes, two-phase updates, commit "
+                     "tokens and webhooks (chainkms.v1.Provisioning)",
+          .register_flags = RegisterFlags,
+          .finish = [](Config* c) { return FinishConfig(c); },
+          .run = [](const Config& c) { return Run(c); }};
 }
+
+int Main(int argc, char** argv) { return server::ServiceMain<Config>(argc, argv, MainSpec()); }
 
 }  // namespace chainkms::provisioning

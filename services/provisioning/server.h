@@ -13,6 +13,7 @@
 #include "lib/common/clock.h"
 #include "lib/common/sync.h"
 #include "lib/server/logging.h"
+#include "lib/server/service_main.h"
 #include "services/provisioning/config.h"
 
 namespace chainkms::provisioning {
@@ -29,6 +30,9 @@ struct Deps {
 };
 
 absl::Status Run(const Config& config, const Deps& deps = {});
+
+// How Main parses and runs (tests parse command lines with server::ParseServiceFlags).
+server::ServiceMainSpec<Config> MainSpec();
 
 // Parses flags (exit 2 on a bad flag, 0 on --help) and calls Run (exit 1 on error).
 int Main(int argc, char** argv);

@@ -325,6 +325,20 @@ TEST_P(StoreTest, ADeliveryIsClaimedByOneOwnerAtATime) {
   EXPECT_FALSE(store_->NextDueAt()->has_value());
 }
 
+TEST_P(StoreTest, ADeliveryWhoseWorkerDiedIsSentAgainOnceItsLeaseRunsOut) {
+  AddWebhook("wh_a", "ws-a");
+  ASSERT_TRUE(store_->CreateCvm(Cvm("cvm_1", "ws-a", 1, 1, 100), {Event("cvm.created")}).ok());
+  ASSERT_THAT(*store_->ClaimDueDeliveries("replica-a", 100, 160, 10), SizeIs(1));
+  // replica-a crashes before recording anything; a restarted or other replica takes it over.
+  std::unique_ptr<ProvisioningStore> restarted = Second();
+  EXPECT_THAT(*restarted->ClaimDueDeliveries("replica-b", 159, 219, 10), SizeIs(0));
+  auto again = *restarted->ClaimDueDeliveries("replica-b", 160, 220, 10);
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(again[0].delivery.event_id, "evt_0011223344556677");
+  // The dead worker's late record is refused: the lease is replica-b's now.
+  EXPECT_FALSE(store_->RecordAttempt(again[0].delivery.id, "replica-a", true, 200, "", 161, 0).ok());
+}
+
 TEST_P(StoreTest, LatencyOfEveryOperationIsInTheMetrics) {
   ASSERT_TRUE(store_->CreateCvm(Cvm("cvm_1", "ws-a", 1, 1), {}).ok());
   ASSERT_TRUE(store_->GetCvm("ws-a", "cvm_1").ok());
