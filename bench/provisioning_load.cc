@@ -1,8 +1,8 @@
-// Provisioning load: prepare-only → commit-update cycles per second through chainkms.v1.Provisioning
-// (gRPC, a real Store, the registry answered in memory so the chain is not what is measured), on
-// SQLite and on PostgreSQL with one and two service instances, against the raw Store operations
-// one cycle is made of (the same calls made directly, same threads). Also counts registry round
-// trips per cycle. Prints one JSON object.
+// Provisioning load: prepare-only → commit-update cycles per second through
+// chainkms.v1.Provisioning (gRPC, a real Store, the registry answered in memory so the chain is not
+// what is measured), on SQLite and on PostgreSQL with one and two service instances, against the
+// raw Store operations one cycle is made of (the same calls made directly, same threads). Also
+// counts registry round trips per cycle. Prints one JSON object.
 //
 //   chainkms_provisioning_load [--cycles N] [--threads T] [--engines sqlite,postgres]
 #include <atomic>
@@ -53,9 +53,11 @@ json ServiceCycles(const std::string& url, int instances, int threads, int cycle
   testutil::FakeClock clock(absl::Now());
   FakeChain chain;
   std::vector<std::unique_ptr<Harness>> replicas;
-  for (int i = 0; i < instances; ++i) replicas.push_back(std::make_unique<Harness>(url, chain, clock));
+  for (int i = 0; i < instances; ++i)
+    replicas.push_back(std::make_unique<Harness>(url, chain, clock));
   std::vector<std::string> cvms;
-  for (int t = 0; t < threads; ++t) cvms.push_back(Deploy(*replicas[t % instances], chain, t + instances * 100));
+  for (int t = 0; t < threads; ++t)
+    cvms.push_back(Deploy(*replicas[t % instances], chain, t + instances * 100));
   const int64_t rt_before = replicas[0]->registry().round_trips() +
                             (instances > 1 ? replicas[1]->registry().round_trips() : 0);
   std::atomic<int> failures{0};
@@ -69,7 +71,8 @@ json ServiceCycles(const std::string& url, int instances, int threads, int cycle
         Harness& commit_on = *replicas[(t + c + 1) % instances];
         pb::PatchCvmRequest patch;
         patch.set_cvm_id(cvms[t]);
-        patch.mutable_compose()->set_docker_compose_file(absl::StrCat("services: {t", t, "c", c, ": {}}\n"));
+        patch.mutable_compose()->set_docker_compose_file(
+            absl::StrCat("services: {t", t, "c", c, ": {}}\n"));
         patch.set_prepare_only(true);
         pb::PatchCvmResponse prepared;
         if (!prep_on.stub().PatchCvm(In("ws").get(), patch, &prepared).ok()) {
@@ -146,7 +149,9 @@ json RawCycles(const std::string& url, int threads, int cycles) {
   for (auto& t : pool) t.join();
   const double secs = Seconds(start);
   const double total = static_cast<double>(threads) * cycles;
-  return {{"cycles", total}, {"seconds", secs}, {"cycles_per_s", total / secs},
+  return {{"cycles", total},
+          {"seconds", secs},
+          {"cycles_per_s", total / secs},
           {"failures", failures.load()}};
 }
 
@@ -179,8 +184,8 @@ int Main(int argc, char** argv) {
     r["raw_store"] = RawCycles(url_for("raw"), threads, cycles);
     r["one_instance"] = ServiceCycles(url_for("one"), 1, threads, cycles);
     r["two_instances"] = ServiceCycles(url_for("two"), 2, threads, cycles);
-    r["ratio_one_vs_raw"] =
-        r["one_instance"]["cycles_per_s"].get<double>() / r["raw_store"]["cycles_per_s"].get<double>();
+    r["ratio_one_vs_raw"] = r["one_instance"]["cycles_per_s"].get<double>() /
+                            r["raw_store"]["cycles_per_s"].get<double>();
     out["engines"][std::string(e)] = r;
   }
   std::cout << out.dump(2) << "\n";

@@ -98,6 +98,24 @@ if os.path.exists(registry_path):
               f"{h['seconds']:g} s | {h[f'ours_{key}_qps']:.0f} | {h['bare_qps']:.0f} | "
               f"{ratio:.2f}x | ≥ 0.7x {mark} |")
 
+prov_path = os.path.join(out, "provisioning.json")
+if os.path.exists(prov_path):
+    p = json.load(open(prov_path))
+    print()
+    print("| provisioning: prepare-only → commit-update cycles/s (gRPC, real Store, registry in "
+          "memory) | ours | raw Store ops of a cycle | ratio | registry round trips / cycle |")
+    print("|---|---:|---:|---:|---|")
+    for engine, r in p["engines"].items():
+        raw = r["raw_store"]["cycles_per_s"]
+        for key, label in (("one_instance", "one instance"), ("two_instances", "two instances")):
+            if key not in r:
+                continue
+            c = r[key]
+            print(f"| {engine}, {label}, {p['threads']} client threads x {p['cycles_per_thread']} "
+                  f"cycles ({c['failures']} failures) | {c['cycles_per_s']:.0f} | {raw:.0f} | "
+                  f"{c['cycles_per_s'] / raw:.2f}x | {c['registry_round_trips_per_cycle']:g} "
+                  f"(minimum 2: one status read at prepare, one at commit) |")
+
 kms_path = os.path.join(out, "kms.json")
 if os.path.exists(kms_path):
     k = json.load(open(kms_path))

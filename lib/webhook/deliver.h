@@ -5,7 +5,8 @@
 // resolves to a private address — or is re-pointed there between check and connect — is refused.
 // Proxies from the environment are ignored (a proxy would hide the real target).
 //
-//   DeliveryResult r = DeliverWebhook({.url = url, .headers = SignedWebhookHeaders(...), .body = b},
+//   DeliveryResult r = DeliverWebhook({.url = url, .headers = SignedWebhookHeaders(...), .body =
+//   b},
 //                                     {.timeout = absl::Seconds(10)});
 //   if (!r.ok()) retry later with r.error in the delivery log.
 #pragma once

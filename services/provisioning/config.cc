@@ -64,15 +64,16 @@ absl::Status FinishConfig(Config* config, const EnvLookup& env) {
   absl::StatusOr<std::vector<absl::Duration>> delays =
       ParseRetryDelays(config->webhook_retry_delays_text);
   if (!delays.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--webhook-retry-delays: ",
-                                                   std::string(delays.status().message()),
-                                                   " (CHAINKMS_WEBHOOK_RETRY_DELAYS)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--webhook-retry-delays: ", std::string(delays.status().message()),
+                     " (CHAINKMS_WEBHOOK_RETRY_DELAYS)"));
   }
   config->webhook_retry_delays = std::move(*delays);
   if (!absl::StartsWith(config->public_url, "http://") &&
       !absl::StartsWith(config->public_url, "https://")) {
-    return absl::InvalidArgumentError("--public-url: must start with http:// or https:// "
-                                      "(CHAINKMS_PUBLIC_URL)");
+    return absl::InvalidArgumentError(
+        "--public-url: must start with http:// or https:// "
+        "(CHAINKMS_PUBLIC_URL)");
   }
   while (!config->public_url.empty() && config->public_url.back() == '/') {
     config->public_url.pop_back();

@@ -47,8 +47,8 @@ struct CvmLaunch {
 };
 
 // Boot results reported by drivers: status is one of starting, running, boot_failed, stopped.
-using StatusSink =
-    std::function<void(const std::string& cvm_id, const std::string& status, const std::string& reason)>;
+using StatusSink = std::function<void(const std::string& cvm_id, const std::string& status,
+                                      const std::string& reason)>;
 
 class NodeDriver {
  public:

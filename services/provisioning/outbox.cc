@@ -10,8 +10,8 @@ namespace chainkms::provisioning {
 
 absl::StatusOr<std::vector<absl::Duration>> ParseRetryDelays(std::string_view text) {
   std::vector<absl::Duration> out;
-  for (absl::string_view part : absl::StrSplit(absl::string_view(text.data(), text.size()), ',',
-                                               absl::SkipWhitespace())) {
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), ',', absl::SkipWhitespace())) {
     absl::Duration d;
     if (!absl::ParseDuration(absl::StripAsciiWhitespace(part), &d) || d < absl::ZeroDuration()) {
       return absl::InvalidArgumentError(
@@ -79,11 +79,12 @@ int WebhookOutbox::RunOnce() {
   for (const ClaimedDelivery& c : *claimed) {
     const DeliveryRecord& d = c.delivery;
     const int64_t sent_at = absl::ToUnixSeconds(clock_.Now());
-    webhook::DeliveryResult r = sender_(
-        {.url = c.url,
-         .headers = webhook::SignedWebhookHeaders(c.secret, d.event_id, d.event, sent_at, d.payload),
-         .body = d.payload},
-        {.timeout = options_.timeout, .allow_private = options_.allow_private});
+    webhook::DeliveryResult r =
+        sender_({.url = c.url,
+                 .headers = webhook::SignedWebhookHeaders(c.secret, d.event_id, d.event, sent_at,
+                                                          d.payload),
+                 .body = d.payload},
+                {.timeout = options_.timeout, .allow_private = options_.allow_private});
     ++attempts;
     const int64_t done_at = absl::ToUnixSeconds(clock_.Now());
     int64_t next = 0;

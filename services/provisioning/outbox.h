@@ -45,8 +45,8 @@ absl::StatusOr<std::vector<absl::Duration>> ParseRetryDelays(std::string_view te
 
 class WebhookOutbox {
  public:
-  using Sender =
-      std::function<webhook::DeliveryResult(const webhook::DeliveryRequest&, const webhook::DeliveryOptions&)>;
+  using Sender = std::function<webhook::DeliveryResult(const webhook::DeliveryRequest&,
+                                                       const webhook::DeliveryOptions&)>;
 
   WebhookOutbox(ProvisioningStore& store, Clock& clock, OutboxOptions options,
                 server::Logger* logger = nullptr, Sender sender = webhook::DeliverWebhook);

@@ -30,8 +30,8 @@ absl::StatusOr<std::string> OptionalWorkspaceOf(const grpc::ServerContext& ctx) 
   if (it == md.end()) return std::string();
   const std::string ws(it->second.data(), it->second.size());
   if (!IsValidWorkspace(ws)) {
-    return WithReason(absl::UnauthenticatedError(absl::StrCat(
-                          std::string(kWorkspaceMetadataKey), " must be 1-64 of [A-Za-z0-9_-]")),
+    return WithReason(absl::UnauthenticatedError(absl::StrCat(std::string(kWorkspaceMetadataKey),
+                                                              " must be 1-64 of [A-Za-z0-9_-]")),
                       Reason::kWorkspaceRequired);
   }
   return ws;
@@ -40,9 +40,9 @@ absl::StatusOr<std::string> OptionalWorkspaceOf(const grpc::ServerContext& ctx) 
 absl::StatusOr<std::string> WorkspaceOf(const grpc::ServerContext& ctx) {
   ASSIGN_OR_RETURN(std::string ws, OptionalWorkspaceOf(ctx));
   if (ws.empty()) {
-    return WithReason(absl::UnauthenticatedError(absl::StrCat(
-                          "missing ", std::string(kWorkspaceMetadataKey),
-                          " metadata (call through the gateway with an API key)")),
+    return WithReason(absl::UnauthenticatedError(
+                          absl::StrCat("missing ", std::string(kWorkspaceMetadataKey),
+                                       " metadata (call through the gateway with an API key)")),
                       Reason::kWorkspaceRequired);
   }
   return ws;
@@ -66,7 +66,8 @@ compose::AppComposeSpec ToAppComposeSpec(const pb::ComposeSpec& spec, std::strin
 }
 
 absl::StatusOr<std::string> BuildCompose(const pb::ComposeSpec& spec, std::string name) {
-  absl::StatusOr<std::string> built = compose::BuildAppCompose(ToAppComposeSpec(spec, std::move(name)));
+  absl::StatusOr<std::string> built =
+      compose::BuildAppCompose(ToAppComposeSpec(spec, std::move(name)));
   if (built.ok() || ReasonOf(built.status()).has_value()) return built;
   // BuildAppCompose names the field first: "<field>: <what>".
   const std::string message(built.status().message());
@@ -89,8 +90,9 @@ absl::Status CheckEnvKeys(const google::protobuf::RepeatedPtrField<std::string>&
       if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_') ok = false;
     }
     if (!ok) {
-      return InvalidFieldError(field, absl::StrCat("\"", k.substr(0, 64),
-                                                   "\" is not an env name ^[A-Za-z_][A-Za-z0-9_]*$"));
+      return InvalidFieldError(
+          field,
+          absl::StrCat("\"", k.substr(0, 64), "\" is not an env name ^[A-Za-z_][A-Za-z0-9_]*$"));
     }
     if (!seen.insert(k).second) {
       return InvalidFieldError(field, absl::StrCat("\"", k, "\" is given twice"));

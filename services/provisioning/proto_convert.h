@@ -25,8 +25,7 @@ absl::StatusOr<std::string> OptionalWorkspaceOf(const grpc::ServerContext& ctx);
 bool IsValidWorkspace(std::string_view ws);
 
 // ComposeSpec + the CVM name → the spec BuildAppCompose takes (field paths under `field`).
-compose::AppComposeSpec ToAppComposeSpec(const chainkms::v1::ComposeSpec& spec,
-                                         std::string name);
+compose::AppComposeSpec ToAppComposeSpec(const chainkms::v1::ComposeSpec& spec, std::string name);
 // BuildAppCompose over ToAppComposeSpec, its errors given INVALID_FIELD naming the field
 // ("compose.docker_compose_file", "name", …).
 absl::StatusOr<std::string> BuildCompose(const chainkms::v1::ComposeSpec& spec, std::string name);

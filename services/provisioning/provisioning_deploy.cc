@@ -25,8 +25,7 @@ absl::Status ProvisioningService::DoProvision(const Ctx& ctx, const pb::Provisio
   if (!req.has_compose()) return InvalidFieldError("compose", "required");
   ASSIGN_OR_RETURN(const KmsConfig* kms, FindKms(req.kms(), "kms"));
   ASSIGN_OR_RETURN(NodeConfig node, nodes_.Pick(req.node()));
-  ASSIGN_OR_RETURN(std::string app_compose,
-                   BuildCompose(req.compose(), req.name()));
+  ASSIGN_OR_RETURN(std::string app_compose, BuildCompose(req.compose(), req.name()));
   const Hash32 hash = compose::ComposeHash(app_compose);
   // The KMS the app must be deployed through; no chain answer, no provision (fail closed).
   ASSIGN_OR_RETURN(pb::KmsRef ref, KmsRefFor(&ctx, *kms));
@@ -63,47 +62,48 @@ absl::Status ProvisioningService::DoCommitProvision(const Ctx& ctx,
   ASSIGN_OR_RETURN(std::string ws, WorkspaceOf(ctx));
   ASSIGN_OR_RETURN(Address app, server::ToAddress(req.app_id(), "app_id"));
   ASSIGN_OR_RETURN(Hash32 hash, server::ToHash(req.compose_hash(), "compose_hash"));
-  RETURN_IF_ERROR(server::CheckMaxSize(req.encrypted_env(), kMaxEncryptedEnvBytes, "encrypted_env"));
+  RETURN_IF_ERROR(
+      server::CheckMaxSize(req.encrypted_env(), kMaxEncryptedEnvBytes, "encrypted_env"));
   RETURN_IF_ERROR(CheckEnvKeys(req.env_keys(), "env_keys"));
   if (!req.kms_contract().empty()) {
     RETURN_IF_ERROR(server::ToAddress(req.kms_contract(), "kms_contract").status());
   }
-  if (!req.deployer().empty()) RETURN_IF_ERROR(server::ToAddress(req.deployer(), "deployer").status());
+  if (!req.deployer().empty())
+    RETURN_IF_ERROR(server::ToAddress(req.deployer(), "deployer").status());
 
   ASSIGN_OR_RETURN(ProvisionRecord p, store_.GetProvision(ws, hash, Now()));
   ASSIGN_OR_RETURN(const KmsConfig* kms, FindKms(p.kms_slug, "kms"));
   ASSIGN_OR_RETURN(pb::KmsRef ref, KmsRefFor(&ctx, *kms));
   if (!req.kms_contract().empty() && req.kms_contract() != ref.kms_contract()) {
-    return InvalidFieldError("kms_contract",
-                             absl::StrCat("the app's KMS ", Hex0xOf(req.kms_contract()),
-                                          " is not this provision's ", kms->slug, " KMS ",
-                                          Hex0xOf(ref.kms_contract())));
+    return InvalidFieldError(
+        "kms_contract",
+        absl::StrCat("the app's KMS ", Hex0xOf(req.kms_contract()), " is not this provision's ",
+                     kms->slug, " KMS ", Hex0xOf(ref.kms_contract())));
   }
   // On chain, through the registry: registered in this chain's DstackKms, hash and device allowed.
   ASSIGN_OR_RETURN(pb::GetAppResponse app_state, registry_.GetApp(&ctx, kms->chain_id, app));
   if (!app_state.registered()) {
-    return WithReason(absl::NotFoundError(absl::StrCat(
-                          "app ", Hex0x(app.bytes), " is not registered in the ", kms->slug,
-                          " DstackKms ", Hex0xOf(ref.kms_contract()),
-                          "; deploy it through DstackKms.deployAndRegisterApp")),
-                      Reason::kAppNotFound, {{"app_id", Hex0x(app.bytes)}});
+    return WithReason(
+        absl::NotFoundError(absl::StrCat("app ", Hex0x(app.bytes), " is not registered in the ",
+                                         kms->slug, " DstackKms ", Hex0xOf(ref.kms_contract()),
+                                         "; deploy it through DstackKms.deployAndRegisterApp")),
+        Reason::kAppNotFound, {{"app_id", Hex0x(app.bytes)}});
   }
   ASSIGN_OR_RETURN(pb::CheckPrerequisitesResponse check,
                    registry_.CheckPrerequisites(&ctx, kms->chain_id, app, hash, {p.device_id}));
   if (!check.compose_hash_allowed(0)) {
-    return WithReason(
-        absl::FailedPreconditionError(absl::StrCat("compose hash ", Hex0x(hash.bytes),
-                                                   " is not allowed by app ", Hex0x(app.bytes),
-                                                   " (addComposeHash first)")),
-        Reason::kHashNotAllowed, {{"app_id", Hex0x(app.bytes)}, {"compose_hash", Hex0x(hash.bytes)}});
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          "compose hash ", Hex0x(hash.bytes), " is not allowed by app ",
+                          Hex0x(app.bytes), " (addComposeHash first)")),
+                      Reason::kHashNotAllowed,
+                      {{"app_id", Hex0x(app.bytes)}, {"compose_hash", Hex0x(hash.bytes)}});
   }
   if (!check.device_id_allowed(0)) {
-    return WithReason(
-        absl::FailedPreconditionError(absl::StrCat("device ", Hex0x(p.device_id.bytes), " of node ",
-                                                   p.node, " is not allowed by app ",
-                                                   Hex0x(app.bytes), " (addDevice first)")),
-        Reason::kDeviceNotAllowed,
-        {{"app_id", Hex0x(app.bytes)}, {"device_id", Hex0x(p.device_id.bytes)}});
+    return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                          "device ", Hex0x(p.device_id.bytes), " of node ", p.node,
+                          " is not allowed by app ", Hex0x(app.bytes), " (addDevice first)")),
+                      Reason::kDeviceNotAllowed,
+                      {{"app_id", Hex0x(app.bytes)}, {"device_id", Hex0x(p.device_id.bytes)}});
   }
 
   const absl::Time now = clock_.Now();
@@ -124,8 +124,9 @@ absl::Status ProvisioningService::DoCommitProvision(const Ctx& ctx,
                 .created_at = absl::ToUnixSeconds(now),
                 .updated_at = absl::ToUnixSeconds(now),
                 .revision = 1};
-  ASSIGN_OR_RETURN(CreatedCvm created,
-                   store_.CreateCvm(cvm, {MakeEvent(kEventCvmCreated, ws, now, CvmEventData(cvm))}));
+  ASSIGN_OR_RETURN(
+      CreatedCvm created,
+      store_.CreateCvm(cvm, {MakeEvent(kEventCvmCreated, ws, now, CvmEventData(cvm))}));
   if (created.created) {
     EventsQueued();
     Launch(created.cvm, /*restart=*/false);
@@ -186,9 +187,9 @@ grpc::Status ProvisioningService::GetComposeFile(Ctx* ctx, const pb::GetComposeF
   });
 }
 
-grpc::Status ProvisioningService::GetCvmAllowlistStatus(
-    Ctx* ctx, const pb::GetCvmAllowlistStatusRequest* req,
-    pb::GetCvmAllowlistStatusResponse* resp) {
+grpc::Status ProvisioningService::GetCvmAllowlistStatus(Ctx* ctx,
+                                                        const pb::GetCvmAllowlistStatusRequest* req,
+                                                        pb::GetCvmAllowlistStatusResponse* resp) {
   return Handle(serving_.unary, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::string ws, WorkspaceOf(*ctx));
     ASSIGN_OR_RETURN(CvmRecord cvm, store_.GetCvm(ws, req->cvm_id()));
@@ -199,9 +200,9 @@ grpc::Status ProvisioningService::GetCvmAllowlistStatus(
     }
     std::vector<Hash32> ids;
     for (const auto& d : devices) ids.push_back(d.second);
-    ASSIGN_OR_RETURN(pb::CheckPrerequisitesResponse check,
-                     registry_.CheckPrerequisites(ctx, kms->chain_id, cvm.app_id,
-                                                  cvm.compose_hash, ids));
+    ASSIGN_OR_RETURN(
+        pb::CheckPrerequisitesResponse check,
+        registry_.CheckPrerequisites(ctx, kms->chain_id, cvm.app_id, cvm.compose_hash, ids));
     resp->set_app_id(Raw(cvm.app_id));
     resp->set_chain_id(kms->chain_id);
     resp->set_allow_any_device(check.allow_any_device());

@@ -35,7 +35,9 @@ using ::testing::Invoke;
 
 constexpr uint64_t kChainId = 31337;
 
-std::string RawOf(ByteView b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+std::string RawOf(ByteView b) {
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
 template <size_t N>
 std::string RawOf(const FixedBytes<N>& b) {
   return RawOf(ByteView(b.bytes));
@@ -52,12 +54,12 @@ struct FakeChain {
   absl::Mutex mu;
   std::string kms_contract = std::string(20, '\x5f');
   std::string k256 = std::string(1, '\x02') + std::string(32, '\x11');
-  std::set<std::string> registered;         // raw app ids
-  std::set<std::string> hashes;             // app + hash
-  std::set<std::string> devices;            // app + device
-  std::set<std::string> allow_any;          // raw app ids
-  std::map<std::string, std::string> txs;   // raw tx hash → app + hash it registered
-  std::set<std::string> reverted;           // raw tx hashes that reverted
+  std::set<std::string> registered;        // raw app ids
+  std::set<std::string> hashes;            // app + hash
+  std::set<std::string> devices;           // app + device
+  std::set<std::string> allow_any;         // raw app ids
+  std::map<std::string, std::string> txs;  // raw tx hash → app + hash it registered
+  std::set<std::string> reverted;          // raw tx hashes that reverted
   bool down = false;
   int calls = 0;
 
@@ -93,25 +95,25 @@ struct FakeChain {
 
   void Install(pb::MockRegistryStub& stub) {
     ON_CALL(stub, GetKmsInfo(_, _, _))
-        .WillByDefault(Invoke([this](grpc::ClientContext*, const pb::GetKmsInfoRequest&,
-                                     pb::GetKmsInfoResponse* r) {
-          absl::MutexLock l(&mu);
-          ++calls;
-          if (down) return Unavailable();
-          r->set_kms_contract(kms_contract);
-          r->mutable_kms_info()->set_k256_pubkey(k256);
-          return grpc::Status::OK;
-        }));
+        .WillByDefault(Invoke(
+            [this](grpc::ClientContext*, const pb::GetKmsInfoRequest&, pb::GetKmsInfoResponse* r) {
+              absl::MutexLock l(&mu);
+              ++calls;
+              if (down) return Unavailable();
+              r->set_kms_contract(kms_contract);
+              r->mutable_kms_info()->set_k256_pubkey(k256);
+              return grpc::Status::OK;
+            }));
     ON_CALL(stub, GetApp(_, _, _))
-        .WillByDefault(Invoke([this](grpc::ClientContext*, const pb::GetAppRequest& q,
-                                     pb::GetAppResponse* r) {
-          absl::MutexLock l(&mu);
-          ++calls;
-          if (down) return Unavailable();
-          r->set_app_id(q.app_id());
-          r->set_registered(registered.count(q.app_id()) > 0);
-          return grpc::Status::OK;
-        }));
+        .WillByDefault(
+            Invoke([this](grpc::ClientContext*, const pb::GetAppRequest& q, pb::GetAppResponse* r) {
+              absl::MutexLock l(&mu);
+              ++calls;
+              if (down) return Unavailable();
+              r->set_app_id(q.app_id());
+              r->set_registered(registered.count(q.app_id()) > 0);
+              return grpc::Status::OK;
+            }));
     ON_CALL(stub, CheckPrerequisites(_, _, _))
         .WillByDefault(Invoke([this](grpc::ClientContext*, const pb::CheckPrerequisitesRequest& q,
                                      pb::CheckPrerequisitesResponse* r) {
@@ -148,9 +150,10 @@ struct FakeChain {
             r->set_failure(pb::VERIFICATION_FAILURE_REVERTED);
             r->set_detail("the transaction reverted");
           } else if (it == txs.end()) {
-            return server::ToGrpcStatus(WithReason(absl::NotFoundError("no such transaction"),
-                                                   Reason::kTransactionNotFound,
-                                                   {{"tx_hash", Hex0x(ByteView(reinterpret_cast<const uint8_t*>(q.tx_hash().data()), q.tx_hash().size()))}}));
+            return server::ToGrpcStatus(WithReason(
+                absl::NotFoundError("no such transaction"), Reason::kTransactionNotFound,
+                {{"tx_hash", Hex0x(ByteView(reinterpret_cast<const uint8_t*>(q.tx_hash().data()),
+                                            q.tx_hash().size()))}}));
           } else if (it->second.substr(0, 20) != q.app_id()) {
             r->set_failure(pb::VERIFICATION_FAILURE_WRONG_TARGET);
             r->set_detail("no ComposeHashAdded from the app");

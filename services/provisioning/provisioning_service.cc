@@ -39,9 +39,8 @@ absl::StatusOr<std::vector<KmsConfig>> ParseKmsSpecs(std::string_view specs) {
     for (size_t i = 1; i < parts.size(); ++i) {
       std::pair<absl::string_view, absl::string_view> kv = absl::StrSplit(parts[i], '=');
       if (kv.first != "url" || kv.second.empty()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("kms spec \"", spec, "\": unknown or empty key \"",
-                         std::string(kv.first), "\" (url)"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "kms spec \"", spec, "\": unknown or empty key \"", std::string(kv.first), "\" (url)"));
       }
       k.url = std::string(kv.second);
     }
@@ -72,9 +71,9 @@ absl::StatusOr<const KmsConfig*> ProvisioningService::FindKms(std::string_view s
     if (k.slug == slug) return &k;
     names.push_back(k.slug);
   }
-  return InvalidFieldError(field, absl::StrCat("unknown KMS \"", std::string(slug),
-                                               "\"; this deployment offers: ",
-                                               names.empty() ? "none" : absl::StrJoin(names, ", ")));
+  return InvalidFieldError(
+      field, absl::StrCat("unknown KMS \"", std::string(slug), "\"; this deployment offers: ",
+                          names.empty() ? "none" : absl::StrJoin(names, ", ")));
 }
 
 absl::StatusOr<pb::KmsRef> ProvisioningService::KmsRefFor(const Ctx* ctx, const KmsConfig& kms) {

@@ -10,7 +10,8 @@
 //   CommitCvmProvision  GetApp (registered) + CheckPrerequisites          2 (+ GetKmsInfo if cold)
 //   PatchCvm, changed   CheckPrerequisites (the on-chain status snapshot) 1
 //   ConfirmCvmPatch     VerifyComposeHashTransaction (incl. allowed now)  1
-//   CommitCvmUpdate     CheckPrerequisites (+ VerifyComposeHashTransaction unless already_registered)
+//   CommitCvmUpdate     CheckPrerequisites (+ VerifyComposeHashTransaction unless
+//   already_registered)
 #pragma once
 
 #include <memory>
@@ -113,8 +114,7 @@ class ProvisioningService final : public chainkms::v1::Provisioning::Service {
 
   absl::Status DoProvision(const Ctx& ctx, const chainkms::v1::ProvisionCvmRequest& req,
                            chainkms::v1::ProvisionCvmResponse* resp);
-  absl::Status DoCommitProvision(const Ctx& ctx,
-                                 const chainkms::v1::CommitCvmProvisionRequest& req,
+  absl::Status DoCommitProvision(const Ctx& ctx, const chainkms::v1::CommitCvmProvisionRequest& req,
                                  chainkms::v1::CommitCvmProvisionResponse* resp);
   absl::Status DoPatch(const Ctx& ctx, const chainkms::v1::PatchCvmRequest& req,
                        chainkms::v1::PatchCvmResponse* resp);

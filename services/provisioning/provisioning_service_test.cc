@@ -117,8 +117,8 @@ class ProvisioningTest : public ::testing::Test {
 TEST_F(ProvisioningTest, ProvisionBuildsTheAppComposeAndHashesExactlyThoseBytes) {
   pb::ProvisionCvmResponse p = Provision("ws-a");
   EXPECT_EQ(p.compose_hash(), RawOf(compose::ComposeHash(p.app_compose())));
-  compose::AppComposeSpec spec{.name = "web", .docker_compose_file = kCompose,
-                               .allowed_envs = {"API_KEY"}};
+  compose::AppComposeSpec spec{
+      .name = "web", .docker_compose_file = kCompose, .allowed_envs = {"API_KEY"}};
   EXPECT_EQ(p.app_compose(), *compose::BuildAppCompose(spec));  // the documented defaults
   EXPECT_EQ(p.node(), "node-1");
   EXPECT_EQ(p.device_id(), kDevice1);
@@ -290,16 +290,17 @@ TEST_F(ProvisioningTest, PrepareOnlyCommitChecksInOrderAndAppliesThePreparedEnv)
   EXPECT_EQ(token.size(), 4u + 64u);  // 256 random bits
   EXPECT_EQ(need.commit_url(),
             "https://chainkms.example/cvms/" + cvm.id() + "/confirm-update?token=" + token);
-  EXPECT_EQ(need.api_commit_url(), "https://chainkms.example/api/v1/cvms/" + cvm.id() +
-                                       "/commit-update?token=" + token);
+  EXPECT_EQ(need.api_commit_url(),
+            "https://chainkms.example/api/v1/cvms/" + cvm.id() + "/commit-update?token=" + token);
   // Only the token's hash is stored.
   auto stored = h_->store().GetPendingByToken([&] {
     Hash32 d = Sha256(AsBytes(token));
     return Bytes(d.bytes.begin(), d.bytes.end());
   }());
   ASSERT_TRUE(stored.ok()) << stored.status();
-  auto rows = h_->store().database().Query("SELECT COUNT(*) FROM pending_updates WHERE "
-                                           "CAST(token_hash AS TEXT) LIKE '%ckt_%'");
+  auto rows = h_->store().database().Query(
+      "SELECT COUNT(*) FROM pending_updates WHERE "
+      "CAST(token_hash AS TEXT) LIKE '%ckt_%'");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ((*rows)[0].integer(0), 0);
 
@@ -391,7 +392,8 @@ TEST_F(ProvisioningTest, WorkspaceBCanNeitherSeeNorChangeWorkspaceA) {
   EXPECT_THAT(h_->stub().RotateWebhookSecret(In("ws-b").get(), rotate, &rotated),
               HasReason(Reason::kWebhookNotFound));
   // …and workspace A still can.
-  ASSERT_TRUE(CommitUpdate("ws-a", cvm.id(), prep.requires_on_chain_hash().commit_token(), "").ok());
+  ASSERT_TRUE(
+      CommitUpdate("ws-a", cvm.id(), prep.requires_on_chain_hash().commit_token(), "").ok());
 }
 
 TEST_F(ProvisioningTest, ABootFailureIsRecordedWithTheKmsReason) {
@@ -487,8 +489,8 @@ TEST_F(ProvisioningTest, WebhooksAreSignedRetriedAndVerifiedByPhalaCloud) {
   const json& data = body["data"];
   const pb::OnChainHashRequired& need = prep.requires_on_chain_hash();
   EXPECT_EQ(data["cvm_id"], cvm.id());
-  EXPECT_EQ(data["compose_hash"], Hex0x(ByteView(reinterpret_cast<const uint8_t*>(
-                                                      need.compose_hash().data()), 32)));
+  EXPECT_EQ(data["compose_hash"],
+            Hex0x(ByteView(reinterpret_cast<const uint8_t*>(need.compose_hash().data()), 32)));
   EXPECT_EQ(data["commit_token"], need.commit_token());
   EXPECT_EQ(data["api_commit_url"], need.api_commit_url());
   EXPECT_EQ(data["onchain_action"]["method"], "addComposeHash(bytes32)");
@@ -584,7 +586,8 @@ TEST(ProvisioningReplicasTest, TwoInstancesOnOnePostgresRaceOneTokenExactlyOneWi
   for (int round = 0; round < 5; ++round) {
     pb::PatchCvmRequest patch;
     patch.set_cvm_id(committed.cvm().id());
-    patch.mutable_compose()->set_docker_compose_file(absl::StrCat("services: {r", round, ": {}}\n"));
+    patch.mutable_compose()->set_docker_compose_file(
+        absl::StrCat("services: {r", round, ": {}}\n"));
     patch.set_prepare_only(true);
     pb::PatchCvmResponse prepared;
     ASSERT_TRUE(a.stub().PatchCvm(In("ws-a").get(), patch, &prepared).ok());

@@ -26,7 +26,9 @@ namespace {
 constexpr std::string_view kTokenPrefix = "ckt_";
 
 // A commit token: "ckt_" + 64 hex (256 random bits). Only its SHA-256 is stored.
-std::string NewCommitToken() { return absl::StrCat(std::string(kTokenPrefix), HexEncode(RandomBytes(32))); }
+std::string NewCommitToken() {
+  return absl::StrCat(std::string(kTokenPrefix), HexEncode(RandomBytes(32)));
+}
 
 bool IsCommitToken(std::string_view t) {
   if (t.size() != kTokenPrefix.size() + 64 || t.substr(0, kTokenPrefix.size()) != kTokenPrefix) {
@@ -54,8 +56,9 @@ absl::Status CheckPendingUsable(const PendingUpdate& p, int64_t now) {
     return Expired("expired", "the commit token expired; run the prepare again");
   }
   if (p.state == "superseded") {
-    return Expired("superseded", "a newer update of this CVM superseded this one; use the newest "
-                                 "commit token");
+    return Expired("superseded",
+                   "a newer update of this CVM superseded this one; use the newest "
+                   "commit token");
   }
   if (p.state == "used") return Expired("used", "this update was already applied");
   if (p.state != "pending") return Expired("unknown", "unknown pending update");
@@ -63,17 +66,17 @@ absl::Status CheckPendingUsable(const PendingUpdate& p, int64_t now) {
 }
 
 absl::Status VerificationFailed(const Hash32& tx, std::string_view detail) {
-  return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                        "transaction ", Hex0x(tx.bytes), " does not prove the registration: ",
-                        std::string(detail))),
+  return WithReason(absl::FailedPreconditionError(
+                        absl::StrCat("transaction ", Hex0x(tx.bytes),
+                                     " does not prove the registration: ", std::string(detail))),
                     Reason::kTransactionVerificationFailed,
                     {{"tx_hash", Hex0x(tx.bytes)}, {"detail", std::string(detail)}});
 }
 
 absl::Status HashNotAllowed(const Address& app, const Hash32& hash) {
-  return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                        "compose hash ", Hex0x(hash.bytes), " is not allowed by app ",
-                        Hex0x(app.bytes), " on chain now")),
+  return WithReason(absl::FailedPreconditionError(absl::StrCat("compose hash ", Hex0x(hash.bytes),
+                                                               " is not allowed by app ",
+                                                               Hex0x(app.bytes), " on chain now")),
                     Reason::kHashNotAllowed,
                     {{"app_id", Hex0x(app.bytes)}, {"compose_hash", Hex0x(hash.bytes)}});
 }
@@ -103,8 +106,7 @@ absl::Status ProvisioningService::DoPatch(const Ctx& ctx, const pb::PatchCvmRequ
   change.compose_hash = cvm.compose_hash;
   change.app_compose = cvm.app_compose;
   if (req.has_compose()) {
-    ASSIGN_OR_RETURN(change.app_compose,
-                     BuildCompose(req.compose(), cvm.name));
+    ASSIGN_OR_RETURN(change.app_compose, BuildCompose(req.compose(), cvm.name));
     change.compose_hash = compose::ComposeHash(change.app_compose);
   }
   if (req.has_encrypted_env()) {
@@ -123,9 +125,10 @@ absl::Status ProvisioningService::DoPatch(const Ctx& ctx, const pb::PatchCvmRequ
   if (change.compose_hash == cvm.compose_hash) {
     CvmRecord after = cvm;
     after.revision += 1;
-    ASSIGN_OR_RETURN(CvmRecord applied,
-                     store_.ApplyUpdate(ws, cvm.id, change, absl::ToUnixSeconds(now),
-                                        {MakeEvent(kEventCvmUpdated, ws, now, CvmEventData(after))}));
+    ASSIGN_OR_RETURN(
+        CvmRecord applied,
+        store_.ApplyUpdate(ws, cvm.id, change, absl::ToUnixSeconds(now),
+                           {MakeEvent(kEventCvmUpdated, ws, now, CvmEventData(after))}));
     EventsQueued();
     Launch(applied, /*restart=*/true);
     ASSIGN_OR_RETURN(CvmRecord current, store_.GetCvm(ws, cvm.id));
@@ -178,8 +181,7 @@ absl::Status ProvisioningService::DoPatch(const Ctx& ctx, const pb::PatchCvmRequ
          {"compose_hash", Hex0x(change.compose_hash.bytes)},
          {"app_id", Hex0x(cvm.app_id.bytes)},
          {"device_id", Hex0x(cvm.device_id.bytes)},
-         {"kms",
-          {{"chain_id", kms.chain_id()}, {"contract_address", Hex0xOf(kms.kms_contract())}}},
+         {"kms", {{"chain_id", kms.chain_id()}, {"contract_address", Hex0xOf(kms.kms_contract())}}},
          {"onchain_action",
           {{"to", Hex0x(cvm.app_id.bytes)},
            {"method", std::string(sig::kAddComposeHash)},
@@ -251,10 +253,9 @@ absl::Status ProvisioningService::DoCommitUpdate(const Ctx& ctx,
   }
   RETURN_IF_ERROR(CheckPendingUsable(pending, Now()));
   if (asked.has_value() && *asked != pending.compose_hash) {
-    return Expired("hash_mismatch",
-                   absl::StrCat("compose hash ", Hex0x(asked->bytes),
-                                " is not the one this token was issued for (",
-                                Hex0x(pending.compose_hash.bytes), ")"));
+    return Expired("hash_mismatch", absl::StrCat("compose hash ", Hex0x(asked->bytes),
+                                                 " is not the one this token was issued for (",
+                                                 Hex0x(pending.compose_hash.bytes), ")"));
   }
   ASSIGN_OR_RETURN(CvmRecord cvm, store_.GetCvm(pending.workspace, pending.cvm_id));
   ASSIGN_OR_RETURN(pb::KmsRef kms, KmsRefOf(&ctx, cvm));
@@ -274,12 +275,12 @@ absl::Status ProvisioningService::DoCommitUpdate(const Ctx& ctx,
     return HashNotAllowed(cvm.app_id, pending.compose_hash);
   }
   if (!check.device_id_allowed(0)) {
-    return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                          "device ", Hex0x(cvm.device_id.bytes), " is not allowed by app ",
-                          Hex0x(cvm.app_id.bytes), " (addDevice first)")),
-                      Reason::kDeviceNotAllowed,
-                      {{"app_id", Hex0x(cvm.app_id.bytes)},
-                       {"device_id", Hex0x(cvm.device_id.bytes)}});
+    return WithReason(
+        absl::FailedPreconditionError(absl::StrCat("device ", Hex0x(cvm.device_id.bytes),
+                                                   " is not allowed by app ",
+                                                   Hex0x(cvm.app_id.bytes), " (addDevice first)")),
+        Reason::kDeviceNotAllowed,
+        {{"app_id", Hex0x(cvm.app_id.bytes)}, {"device_id", Hex0x(cvm.device_id.bytes)}});
   }
   if (tx.has_value()) {
     absl::StatusOr<pb::VerifyComposeHashTransactionResponse> v =

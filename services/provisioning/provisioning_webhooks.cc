@@ -49,10 +49,10 @@ grpc::Status ProvisioningService::CreateWebhook(Ctx* ctx, const pb::CreateWebhoo
     RETURN_IF_ERROR(server::CheckMaxCount(req->events_size(), 4, "events"));
     for (const std::string& e : req->events()) {
       if (!IsKnownEvent(e)) {
-        return InvalidFieldError(
-            "events", absl::StrCat("unknown event \"", e.substr(0, 64),
-                                   "\" (cvm.created, cvm.updated, cvm.boot_failed, "
-                                   "cvm.update.pending_approval)"));
+        return InvalidFieldError("events",
+                                 absl::StrCat("unknown event \"", e.substr(0, 64),
+                                              "\" (cvm.created, cvm.updated, cvm.boot_failed, "
+                                              "cvm.update.pending_approval)"));
       }
     }
     ASSIGN_OR_RETURN(std::vector<WebhookRecord> existing, store_.ListWebhooks(ws));
@@ -107,9 +107,9 @@ grpc::Status ProvisioningService::DeleteWebhook(Ctx* ctx, const pb::DeleteWebhoo
   });
 }
 
-grpc::Status ProvisioningService::ListWebhookDeliveries(
-    Ctx* ctx, const pb::ListWebhookDeliveriesRequest* req,
-    pb::ListWebhookDeliveriesResponse* resp) {
+grpc::Status ProvisioningService::ListWebhookDeliveries(Ctx* ctx,
+                                                        const pb::ListWebhookDeliveriesRequest* req,
+                                                        pb::ListWebhookDeliveriesResponse* resp) {
   return Handle(serving_.unary, [&]() -> absl::Status {
     ASSIGN_OR_RETURN(std::string ws, WorkspaceOf(*ctx));
     RETURN_IF_ERROR(CheckWebhookId(req->webhook_id()));

@@ -35,8 +35,8 @@ std::unique_ptr<grpc::ClientContext> RegistryClient::Context(
   return ctx;
 }
 
-absl::StatusOr<pb::GetKmsInfoResponse> RegistryClient::GetKmsInfo(
-    const grpc::ServerContext* parent, uint64_t chain_id) {
+absl::StatusOr<pb::GetKmsInfoResponse> RegistryClient::GetKmsInfo(const grpc::ServerContext* parent,
+                                                                  uint64_t chain_id) {
   {
     absl::MutexLock lock(&mu_);
     auto it = kms_info_.find(chain_id);

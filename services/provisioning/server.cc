@@ -19,11 +19,11 @@ namespace chainkms::provisioning {
 absl::Status Run(const Config& config, const Deps& deps) {
   server::Logger& log = *deps.logger;
   server::GrpcServer server({.config = config.server, .logger = &log});
-  ASSIGN_OR_RETURN(std::unique_ptr<ProvisioningStore> store,
-                   ProvisioningStore::Open(
-                       config.database_url,
-                       {.pool_size = static_cast<int>(config.database_pool_size)},
-                       &server.metrics()));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<ProvisioningStore> store,
+      ProvisioningStore::Open(config.database_url,
+                              {.pool_size = static_cast<int>(config.database_pool_size)},
+                              &server.metrics()));
   log.Info("store open", {{"database", store::RedactDatabaseUrl(config.database_url)}});
 
   grpc::ChannelArguments args;
@@ -35,11 +35,12 @@ absl::Status Run(const Config& config, const Deps& deps) {
 
   ProvisioningService* service_ptr = nullptr;
   ASSIGN_OR_RETURN(std::unique_ptr<NodePool> nodes,
-                   NodePool::Create(config.nodes, [&service_ptr](const std::string& id,
-                                                                 const std::string& status,
-                                                                 const std::string& reason) {
-                     if (service_ptr != nullptr) service_ptr->OnNodeStatus(id, status, reason);
-                   }));
+                   NodePool::Create(config.nodes,
+                                    [&service_ptr](const std::string& id, const std::string& status,
+                                                   const std::string& reason) {
+                                      if (service_ptr != nullptr)
+                                        service_ptr->OnNodeStatus(id, status, reason);
+                                    }));
   if (config.nodes.empty()) log.Warn("no node configured (--node): ProvisionCvm will refuse");
   for (const NodeConfig& n : config.nodes) {
     log.Info("node", {{"name", n.name}, {"driver", n.driver}});
@@ -111,8 +112,9 @@ absl::Status Run(const Config& config, const Deps& deps) {
 
 server::ServiceMainSpec<Config> MainSpec() {
   return {.name = "chainkms-provisioning",
-          .summary = "chainkms-provisioning: CVMs, compose hashes, two-phase updates, commit "
-                     "tokens and webhooks (chainkms.v1.Provisioning)",
+          .summary =
+              "chainkms-provisioning: CVMs, compose hashes, two-phase updates, commit "
+              "tokens and webhooks (chainkms.v1.Provisioning)",
           .register_flags = RegisterFlags,
           .finish = [](Config* c) { return FinishConfig(c); },
           .run = [](const Config& c) { return Run(c); }};

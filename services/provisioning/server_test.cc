@@ -33,8 +33,8 @@ absl::StatusOr<Config> Parse(const std::vector<std::string>& args,
 }
 
 TEST(ProvisioningConfigTest, DefaultsAndSpecs) {
-  auto c = Parse({"--kms=ethereum=1;url=https://kms.example base=8453", std::string("--node=") + kNode,
-                  "--public-url=https://chainkms.example/"},
+  auto c = Parse({"--kms=ethereum=1;url=https://kms.example base=8453",
+                  std::string("--node=") + kNode, "--public-url=https://chainkms.example/"},
                  {{"HOSTNAME", "prov-7f"}});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->database_url, "sqlite:chainkms-provisioning.db");
@@ -59,10 +59,10 @@ TEST(ProvisioningConfigTest, DefaultsAndSpecs) {
 
 TEST(ProvisioningConfigTest, ErrorsNameTheFlag) {
   EXPECT_THAT(Parse({}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--kms")));
-  EXPECT_THAT(Parse({"--kms=anvil"}), StatusIs(absl::StatusCode::kInvalidArgument,
-                                               HasSubstr("<slug>=<chain id>")));
-  EXPECT_THAT(Parse({"--kms=a=1 a=2"}), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                 HasSubstr("used twice")));
+  EXPECT_THAT(Parse({"--kms=anvil"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("<slug>=<chain id>")));
+  EXPECT_THAT(Parse({"--kms=a=1 a=2"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("used twice")));
   EXPECT_THAT(Parse({"--kms=anvil=31337", "--node=n1;device_id=0x12"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--node")));
   EXPECT_THAT(Parse({"--kms=anvil=31337", "--webhook-retry-delays=1m,soon"}),
@@ -78,17 +78,17 @@ TEST(ProvisioningConfigTest, ErrorsNameTheFlag) {
 TEST(ProvisioningServerTest, HealthFollowsTheStore) {
   auto pg = testutil::PostgresProcess::Start();
   ASSERT_TRUE(pg.ok()) << pg.status();
-  auto config = Parse({"--kms=anvil=31337", std::string("--node=") + kNode,
-                       "--database-url=" + (*pg)->url(), "--listen=127.0.0.1:0",
-                       "--metrics-listen=", "--registry=127.0.0.1:1"});
+  auto config =
+      Parse({"--kms=anvil=31337", std::string("--node=") + kNode, "--database-url=" + (*pg)->url(),
+             "--listen=127.0.0.1:0", "--metrics-listen=", "--registry=127.0.0.1:1"});
   ASSERT_TRUE(config.ok()) << config.status();
   chainkms::Notification stop;
   std::atomic<int> port{0};
   absl::Status result;
   std::thread run([&] {
     result = provisioning::Run(*config, {.on_serving = [&](int p, int) { port = p; },
-                           .stop = &stop,
-                           .health_interval = absl::Milliseconds(100)});
+                                         .stop = &stop,
+                                         .health_interval = absl::Milliseconds(100)});
   });
   absl::Cleanup join = [&] {
     if (!stop.HasBeenNotified()) stop.Notify();

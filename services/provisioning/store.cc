@@ -169,9 +169,9 @@ bool Subscribed(const std::vector<std::string>& events, std::string_view event) 
 absl::Status Enqueue(SqlConn& c, std::string_view workspace, const std::vector<OutboxEvent>& events,
                      int64_t now) {
   if (events.empty()) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<Row> hooks,
-                   c.Query("SELECT id, events FROM webhooks WHERE workspace = $1",
-                           {std::string(workspace)}));
+  ASSIGN_OR_RETURN(
+      std::vector<Row> hooks,
+      c.Query("SELECT id, events FROM webhooks WHERE workspace = $1", {std::string(workspace)}));
   for (const OutboxEvent& e : events) {
     for (const Row& h : hooks) {
       if (!Subscribed(SplitList(h.text(1)), e.event)) continue;
@@ -189,18 +189,20 @@ absl::Status Enqueue(SqlConn& c, std::string_view workspace, const std::vector<O
 }
 
 absl::StatusOr<CvmRecord> LoadCvm(SqlConn& c, std::string_view workspace, std::string_view id) {
-  ASSIGN_OR_RETURN(std::vector<Row> rows,
-                   c.Query(Sql("SELECT ", kCvmColumns,
-                               " FROM cvms WHERE workspace = $1 AND id = $2"),
-                           {std::string(workspace), std::string(id)}));
+  ASSIGN_OR_RETURN(
+      std::vector<Row> rows,
+      c.Query(Sql("SELECT ", kCvmColumns, " FROM cvms WHERE workspace = $1 AND id = $2"),
+              {std::string(workspace), std::string(id)}));
   if (rows.empty()) return CvmNotFound(id);
   return CvmFromRow(rows[0]);
 }
 
 absl::Status SupersedePending(SqlConn& c, std::string_view cvm_id) {
-  return c.Exec("UPDATE pending_updates SET state = 'superseded' WHERE cvm_id = $1 AND state = "
-                "'pending'",
-                {std::string(cvm_id)})
+  return c
+      .Exec(
+          "UPDATE pending_updates SET state = 'superseded' WHERE cvm_id = $1 AND state = "
+          "'pending'",
+          {std::string(cvm_id)})
       .status();
 }
 
@@ -208,15 +210,19 @@ absl::Status SupersedePending(SqlConn& c, std::string_view cvm_id) {
 absl::Status WriteChange(SqlConn& c, std::string_view cvm_id, const PendingUpdate& change,
                          int64_t now) {
   if (change.has_env) {
-    return c.Exec("UPDATE cvms SET compose_hash = $1, app_compose = $2, encrypted_env = $3, "
-                  "env_keys = $4, updated_at = $5, revision = revision + 1 WHERE id = $6",
-                  {ToBytes(change.compose_hash), change.app_compose, change.encrypted_env,
-                   JoinList(change.env_keys), now, std::string(cvm_id)})
+    return c
+        .Exec(
+            "UPDATE cvms SET compose_hash = $1, app_compose = $2, encrypted_env = $3, "
+            "env_keys = $4, updated_at = $5, revision = revision + 1 WHERE id = $6",
+            {ToBytes(change.compose_hash), change.app_compose, change.encrypted_env,
+             JoinList(change.env_keys), now, std::string(cvm_id)})
         .status();
   }
-  return c.Exec("UPDATE cvms SET compose_hash = $1, app_compose = $2, updated_at = $3, "
-                "revision = revision + 1 WHERE id = $4",
-                {ToBytes(change.compose_hash), change.app_compose, now, std::string(cvm_id)})
+  return c
+      .Exec(
+          "UPDATE cvms SET compose_hash = $1, app_compose = $2, updated_at = $3, "
+          "revision = revision + 1 WHERE id = $4",
+          {ToBytes(change.compose_hash), change.app_compose, now, std::string(cvm_id)})
       .status();
 }
 
@@ -226,8 +232,8 @@ std::string JoinList(const std::vector<std::string>& items) { return absl::StrJo
 
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
-  for (absl::string_view s : absl::StrSplit(absl::string_view(text.data(), text.size()), '\n',
-                                            absl::SkipEmpty())) {
+  for (absl::string_view s :
+       absl::StrSplit(absl::string_view(text.data(), text.size()), '\n', absl::SkipEmpty())) {
     out.emplace_back(s.data(), s.size());
   }
   return out;
@@ -240,8 +246,7 @@ absl::StatusOr<std::unique_ptr<ProvisioningStore>> ProvisioningStore::Open(
   return std::make_unique<ProvisioningStore>(std::move(db), metrics);
 }
 
-ProvisioningStore::ProvisioningStore(std::unique_ptr<store::Database> db,
-                                     server::Metrics* metrics)
+ProvisioningStore::ProvisioningStore(std::unique_ptr<store::Database> db, server::Metrics* metrics)
     : db_(std::move(db)), metrics_(metrics) {}
 
 template <typename F>
@@ -277,11 +282,12 @@ absl::Status ProvisioningStore::PutProvision(const ProvisionRecord& p) {
                              {p.workspace, ToBytes(p.compose_hash)})
                           .status());
       return c
-          .Exec("INSERT INTO provisions (workspace, compose_hash, name, app_compose, kms_slug, "
-                "node, device_id, os_image_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, "
-                "$5, $6, $7, $8, $9, $10)",
-                {p.workspace, ToBytes(p.compose_hash), p.name, p.app_compose, p.kms_slug, p.node,
-                 ToBytes(p.device_id), ToBytes(p.os_image_hash), p.created_at, p.expires_at})
+          .Exec(
+              "INSERT INTO provisions (workspace, compose_hash, name, app_compose, kms_slug, "
+              "node, device_id, os_image_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, "
+              "$5, $6, $7, $8, $9, $10)",
+              {p.workspace, ToBytes(p.compose_hash), p.name, p.app_compose, p.kms_slug, p.node,
+               ToBytes(p.device_id), ToBytes(p.os_image_hash), p.created_at, p.expires_at})
           .status();
     });
   });
@@ -313,8 +319,9 @@ absl::StatusOr<ProvisionRecord> ProvisioningStore::GetProvision(std::string_view
                       .created_at = r.integer(6),
                       .expires_at = r.integer(7)};
     if (p.expires_at <= now) {
-      return InvalidOrExpired("expired", "the provision of this compose hash expired; call "
-                                         "ProvisionCvm again");
+      return InvalidOrExpired("expired",
+                              "the provision of this compose hash expired; call "
+                              "ProvisionCvm again");
     }
     return p;
   });
@@ -345,14 +352,14 @@ absl::StatusOr<CreatedCvm> ProvisioningStore::CreateCvm(const CvmRecord& cvm,
                                   : std::string()}});
       }
       RETURN_IF_ERROR(
-          c.Exec(Sql("INSERT INTO cvms (", kCvmColumns,
-                     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-                     "$15, $16, $17, $18)"),
-                 {cvm.id, cvm.workspace, cvm.name, ToBytes(cvm.app_id), ToBytes(cvm.compose_hash),
-                  cvm.app_compose, cvm.kms_slug, cvm.node, ToBytes(cvm.device_id),
-                  ToBytes(cvm.os_image_hash), cvm.encrypted_env, JoinList(cvm.env_keys),
-                  cvm.deployer, cvm.status, cvm.status_reason, cvm.created_at, cvm.updated_at,
-                  cvm.revision})
+          c.Exec(
+               Sql("INSERT INTO cvms (", kCvmColumns,
+                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+                   "$15, $16, $17, $18)"),
+               {cvm.id, cvm.workspace, cvm.name, ToBytes(cvm.app_id), ToBytes(cvm.compose_hash),
+                cvm.app_compose, cvm.kms_slug, cvm.node, ToBytes(cvm.device_id),
+                ToBytes(cvm.os_image_hash), cvm.encrypted_env, JoinList(cvm.env_keys), cvm.deployer,
+                cvm.status, cvm.status_reason, cvm.created_at, cvm.updated_at, cvm.revision})
               .status());
       RETURN_IF_ERROR(Enqueue(c, cvm.workspace, events, cvm.created_at));
       out = {.cvm = cvm, .created = true};
@@ -366,10 +373,10 @@ absl::StatusOr<CreatedCvm> ProvisioningStore::CreateCvm(const CvmRecord& cvm,
 absl::StatusOr<CvmRecord> ProvisioningStore::GetCvm(std::string_view workspace,
                                                     std::string_view cvm_id) {
   return Timed("get_cvm", [&]() -> absl::StatusOr<CvmRecord> {
-    ASSIGN_OR_RETURN(std::vector<Row> rows,
-                     db_->Query(Sql("SELECT ", kCvmColumns,
-                                    " FROM cvms WHERE workspace = $1 AND id = $2"),
-                                {std::string(workspace), std::string(cvm_id)}));
+    ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        db_->Query(Sql("SELECT ", kCvmColumns, " FROM cvms WHERE workspace = $1 AND id = $2"),
+                   {std::string(workspace), std::string(cvm_id)}));
     if (rows.empty()) return CvmNotFound(cvm_id);
     return CvmFromRow(rows[0]);
   });
@@ -403,9 +410,9 @@ absl::StatusOr<std::vector<CvmRecord>> ProvisioningStore::ListCvms(std::string_v
 
 absl::StatusOr<int64_t> ProvisioningStore::CountCvms(std::string_view workspace) {
   return Timed("count_cvms", [&]() -> absl::StatusOr<int64_t> {
-    ASSIGN_OR_RETURN(std::vector<Row> rows,
-                     db_->Query("SELECT COUNT(*) FROM cvms WHERE workspace = $1",
-                                {std::string(workspace)}));
+    ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        db_->Query("SELECT COUNT(*) FROM cvms WHERE workspace = $1", {std::string(workspace)}));
     return rows.empty() ? 0 : rows[0].integer(0);
   });
 }
@@ -451,10 +458,10 @@ absl::Status ProvisioningStore::CreatePendingUpdate(const PendingUpdate& u,
 
 absl::StatusOr<PendingUpdate> ProvisioningStore::GetPendingByToken(const Bytes& token_hash) {
   return Timed("get_pending_by_token", [&]() -> absl::StatusOr<PendingUpdate> {
-    ASSIGN_OR_RETURN(std::vector<Row> rows,
-                     db_->Query(Sql("SELECT ", kPendingColumns,
-                                    " FROM pending_updates WHERE token_hash = $1"),
-                                {token_hash}));
+    ASSIGN_OR_RETURN(
+        std::vector<Row> rows,
+        db_->Query(Sql("SELECT ", kPendingColumns, " FROM pending_updates WHERE token_hash = $1"),
+                   {token_hash}));
     if (rows.empty()) return InvalidOrExpired("unknown", "unknown commit token");
     return PendingFromRow(rows[0]);
   });
@@ -490,15 +497,15 @@ absl::StatusOr<CvmRecord> ProvisioningStore::ApplyPendingUpdate(
                               "= $2 AND state = 'pending' AND expires_at > $1",
                               {now, u.id}));
       if (changed != 1) {
-        ASSIGN_OR_RETURN(std::vector<Row> rows,
-                         c.Query("SELECT state, expires_at FROM pending_updates WHERE id = $1",
-                                 {u.id}));
+        ASSIGN_OR_RETURN(
+            std::vector<Row> rows,
+            c.Query("SELECT state, expires_at FROM pending_updates WHERE id = $1", {u.id}));
         const std::string state = rows.empty() ? "unknown" : rows[0].text(0);
         if (state == "pending") {
           return InvalidOrExpired("expired", "the pending update expired; prepare it again");
         }
-        return InvalidOrExpired(state, absl::StrCat("the pending update is ", state,
-                                                    "; prepare it again"));
+        return InvalidOrExpired(
+            state, absl::StrCat("the pending update is ", state, "; prepare it again"));
       }
       RETURN_IF_ERROR(WriteChange(c, u.cvm_id, u, now));
       RETURN_IF_ERROR(Enqueue(c, u.workspace, events, now));
@@ -537,9 +544,10 @@ absl::StatusOr<CvmRecord> ProvisioningStore::SetCvmStatus(std::string_view cvm_i
 absl::Status ProvisioningStore::CreateWebhook(const WebhookRecord& w) {
   return Timed("create_webhook", [&] {
     return db_
-        ->Exec("INSERT INTO webhooks (id, workspace, url, secret, events, created_at) VALUES ($1, "
-               "$2, $3, $4, $5, $6)",
-               {w.id, w.workspace, w.url, w.secret, JoinList(w.events), w.created_at})
+        ->Exec(
+            "INSERT INTO webhooks (id, workspace, url, secret, events, created_at) VALUES ($1, "
+            "$2, $3, $4, $5, $6)",
+            {w.id, w.workspace, w.url, w.secret, JoinList(w.events), w.created_at})
         .status();
   });
 }
@@ -573,8 +581,8 @@ absl::StatusOr<WebhookRecord> ProvisioningStore::GetWebhook(std::string_view wor
   return WebhookNotFound(id);
 }
 
-absl::Status ProvisioningStore::RotateWebhookSecret(std::string_view workspace,
-                                                    std::string_view id, std::string_view secret) {
+absl::Status ProvisioningStore::RotateWebhookSecret(std::string_view workspace, std::string_view id,
+                                                    std::string_view secret) {
   return Timed("rotate_webhook_secret", [&]() -> absl::Status {
     ASSIGN_OR_RETURN(int64_t changed,
                      db_->Exec("UPDATE webhooks SET secret = $1 WHERE workspace = $2 AND id = $3",
@@ -590,8 +598,9 @@ absl::Status ProvisioningStore::DeleteWebhook(std::string_view workspace, std::s
                        c.Exec("DELETE FROM webhooks WHERE workspace = $1 AND id = $2",
                               {std::string(workspace), std::string(id)}));
       if (changed != 1) return WebhookNotFound(id);
-      return c.Exec("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'",
-                    {std::string(id)})
+      return c
+          .Exec("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'",
+                {std::string(id)})
           .status();
     });
   });
@@ -617,8 +626,7 @@ absl::StatusOr<std::vector<DeliveryRecord>> ProvisioningStore::ListDeliveries(
                          "(created_at < (SELECT created_at FROM webhook_deliveries WHERE id = $3) "
                          "OR (created_at = (SELECT created_at FROM webhook_deliveries WHERE id = "
                          "$3) AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4"),
-                     {std::string(workspace), std::string(webhook_id), std::string(after),
-                      limit}));
+                     {std::string(workspace), std::string(webhook_id), std::string(after), limit}));
     }
     std::vector<DeliveryRecord> out;
     for (const Row& r : rows) out.push_back(DeliveryFromRow(r));
@@ -664,7 +672,8 @@ absl::Status ProvisioningStore::RecordAttempt(std::string_view delivery_id, std:
                                               std::string_view error, int64_t now,
                                               int64_t next_attempt_at) {
   return Timed("record_attempt", [&]() -> absl::Status {
-    const std::string state = delivered ? "delivered" : (next_attempt_at > 0 ? "pending" : "failed");
+    const std::string state =
+        delivered ? "delivered" : (next_attempt_at > 0 ? "pending" : "failed");
     ASSIGN_OR_RETURN(
         int64_t changed,
         db_->Exec("UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, "

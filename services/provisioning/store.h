@@ -64,8 +64,8 @@ struct CvmRecord {
   Hash32 os_image_hash;
   Bytes encrypted_env;
   std::vector<std::string> env_keys;
-  Bytes deployer;       // 20 bytes or empty
-  std::string status;   // provisioning | starting | running | boot_failed | stopped
+  Bytes deployer;      // 20 bytes or empty
+  std::string status;  // provisioning | starting | running | boot_failed | stopped
   std::string status_reason;
   int64_t created_at = 0;
   int64_t updated_at = 0;
@@ -81,8 +81,8 @@ struct PendingUpdate {
   bool has_env = false;  // false: keep the CVM's env
   Bytes encrypted_env;
   std::vector<std::string> env_keys;
-  Bytes token_hash;      // SHA-256 of the commit token; empty for EOA (ConfirmCvmPatch) updates
-  std::string state;     // pending | superseded | used
+  Bytes token_hash;   // SHA-256 of the commit token; empty for EOA (ConfirmCvmPatch) updates
+  std::string state;  // pending | superseded | used
   int64_t created_at = 0;
   int64_t expires_at = 0;
 };
@@ -195,8 +195,7 @@ class ProvisioningStore {
   // Outbox. Claims up to `limit` due deliveries (pending, next_attempt_at ≤ now, no live lease)
   // for `owner` until `lease_until`; a delivery is claimed by one owner at a time.
   absl::StatusOr<std::vector<ClaimedDelivery>> ClaimDueDeliveries(std::string_view owner,
-                                                                  int64_t now,
-                                                                  int64_t lease_until,
+                                                                  int64_t now, int64_t lease_until,
                                                                   int64_t limit);
   // Records an attempt by the lease owner: delivered (at `now`), retry at `next_attempt_at`, or
   // failed for good (next_attempt_at = 0 and !delivered). Releases the lease.

@@ -50,8 +50,8 @@ CvmRecord Cvm(std::string id, std::string ws, uint8_t app, uint8_t hash, int64_t
           .updated_at = t};
 }
 
-PendingUpdate Pending(std::string id, std::string cvm, std::string ws, uint8_t hash,
-                      uint8_t token, int64_t expires = 1000) {
+PendingUpdate Pending(std::string id, std::string cvm, std::string ws, uint8_t hash, uint8_t token,
+                      int64_t expires = 1000) {
   return {.id = std::move(id),
           .cvm_id = std::move(cvm),
           .workspace = std::move(ws),
@@ -196,8 +196,8 @@ TEST_P(StoreTest, ReadsAreScopedToTheWorkspace) {
 TEST_P(StoreTest, ListCvmsPagesNewestFirst) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(store_
-                    ->CreateCvm(Cvm(absl::StrCat("cvm_", i), "ws-a", static_cast<uint8_t>(i + 1),
-                                    1, 100 + i / 2),
+                    ->CreateCvm(Cvm(absl::StrCat("cvm_", i), "ws-a", static_cast<uint8_t>(i + 1), 1,
+                                    100 + i / 2),
                                 {})
                     .ok());
   }
@@ -281,10 +281,11 @@ TEST_P(StoreTest, EventsReachOnlySubscribedWebhooksOfTheWorkspace) {
   AddWebhook("wh_pending", "ws-a", {"cvm.update.pending_approval"});
   AddWebhook("wh_other", "ws-b");
   ASSERT_TRUE(store_->CreateCvm(Cvm("cvm_1", "ws-a", 1, 1), {Event("cvm.created")}).ok());
-  ASSERT_TRUE(store_
-                  ->CreatePendingUpdate(Pending("u1", "cvm_1", "ws-a", 2, 0x11),
-                                        {Event("cvm.update.pending_approval", "evt_8899aabbccddeeff")})
-                  .ok());
+  ASSERT_TRUE(
+      store_
+          ->CreatePendingUpdate(Pending("u1", "cvm_1", "ws-a", 2, 0x11),
+                                {Event("cvm.update.pending_approval", "evt_8899aabbccddeeff")})
+          .ok());
   EXPECT_THAT(*store_->ListDeliveries("ws-a", "wh_all", 10, ""), SizeIs(2));
   auto pending = *store_->ListDeliveries("ws-a", "wh_pending", 10, "");
   ASSERT_THAT(pending, SizeIs(1));
@@ -336,7 +337,8 @@ TEST_P(StoreTest, ADeliveryWhoseWorkerDiedIsSentAgainOnceItsLeaseRunsOut) {
   ASSERT_THAT(again, SizeIs(1));
   EXPECT_EQ(again[0].delivery.event_id, "evt_0011223344556677");
   // The dead worker's late record is refused: the lease is replica-b's now.
-  EXPECT_FALSE(store_->RecordAttempt(again[0].delivery.id, "replica-a", true, 200, "", 161, 0).ok());
+  EXPECT_FALSE(
+      store_->RecordAttempt(again[0].delivery.id, "replica-a", true, 200, "", 161, 0).ok());
 }
 
 TEST_P(StoreTest, LatencyOfEveryOperationIsInTheMetrics) {
