@@ -195,4 +195,11 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace chainkms::provisioning
 
-int main(int argc, char** argv) { return chainkms::provisioning::Main(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return chainkms::provisioning::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "chainkms_provisioning_load: " << e.what() << "\n";
+    return 1;
+  }
+}

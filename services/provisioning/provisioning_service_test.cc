@@ -285,7 +285,7 @@ TEST_F(ProvisioningTest, PrepareOnlyCommitChecksInOrderAndAppliesThePreparedEnv)
   pb::Cvm cvm = Deployed();
   pb::PatchCvmResponse r = Patch("ws-a", cvm.id(), "services: {v2: {}}\n", true);
   const pb::OnChainHashRequired& need = r.requires_on_chain_hash();
-  const std::string token = need.commit_token();
+  const std::string& token = need.commit_token();
   ASSERT_THAT(token, ::testing::StartsWith("ckt_"));
   EXPECT_EQ(token.size(), 4u + 64u);  // 256 random bits
   EXPECT_EQ(need.commit_url(),
