@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <thread>
 
@@ -302,6 +303,29 @@ absl::Status GrpcServer::Run() {
   g_signal_pipe_write.store(-1);
   close(fds[0]);
   close(fds[1]);
+  return status;
+}
+
+absl::Status RunWithSeams(GrpcServer& server, const std::function<void(int, int)>& on_serving,
+                          const chainkms::Notification* stop) {
+  std::atomic<bool> finished{false};
+  std::thread watcher([&] {
+    bool announced = false;
+    while (!finished.load()) {
+      if (!announced && server.WaitUntilServing(absl::Milliseconds(20))) {
+        announced = true;
+        if (on_serving) on_serving(server.port(), server.metrics_port());
+      }
+      if (stop != nullptr && stop->WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
+        server.RequestShutdown();
+        break;
+      }
+      if (stop == nullptr && announced) break;
+    }
+  });
+  absl::Status status = server.Run();
+  finished.store(true);
+  watcher.join();
   return status;
 }
 

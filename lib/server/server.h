@@ -166,4 +166,10 @@ class GrpcServer {
   bool ready_ ABSL_GUARDED_BY(stop_mu_) = true;
 };
 
+// server.Run() with the two seams services offer tests through their Deps: `on_serving` (may be
+// empty) is called with the bound gRPC and metrics ports once serving, and `stop` (may be null),
+// once notified, makes Run return as SIGTERM would.
+absl::Status RunWithSeams(GrpcServer& server, const std::function<void(int, int)>& on_serving,
+                          const chainkms::Notification* stop);
+
 }  // namespace chainkms::server

@@ -128,6 +128,31 @@ void CvmToProto(const CvmRecord& cvm, const pb::KmsRef& kms, pb::Cvm* out) {
   out->set_revision(static_cast<uint64_t>(cvm.revision));
 }
 
+absl::Status HashNotAllowedError(const Address& app, const Hash32& hash) {
+  return WithReason(absl::FailedPreconditionError(
+                        absl::StrCat("compose hash ", Hex0x(hash.bytes), " is not allowed by app ",
+                                     Hex0x(app.bytes), " on chain (addComposeHash first)")),
+                    Reason::kHashNotAllowed,
+                    {{"app_id", Hex0x(app.bytes)}, {"compose_hash", Hex0x(hash.bytes)}});
+}
+
+absl::Status DeviceNotAllowedError(const Address& app, const Hash32& device,
+                                   std::string_view node) {
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        "device ", Hex0x(device.bytes), " of node ", std::string(node),
+                        " is not allowed by app ", Hex0x(app.bytes), " (addDevice first)")),
+                    Reason::kDeviceNotAllowed,
+                    {{"app_id", Hex0x(app.bytes)}, {"device_id", Hex0x(device.bytes)}});
+}
+
+absl::Status TransactionUnprovenError(const Hash32& tx, std::string_view detail) {
+  return WithReason(absl::FailedPreconditionError(
+                        absl::StrCat("transaction ", Hex0x(tx.bytes),
+                                     " does not prove the registration: ", std::string(detail))),
+                    Reason::kTransactionVerificationFailed,
+                    {{"tx_hash", Hex0x(tx.bytes)}, {"detail", std::string(detail)}});
+}
+
 std::string Hex0xOf(std::string_view raw) {
   return Hex0x(ByteView(reinterpret_cast<const uint8_t*>(raw.data()), raw.size()));
 }

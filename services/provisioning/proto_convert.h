@@ -36,6 +36,11 @@ absl::Status CheckEnvKeys(const google::protobuf::RepeatedPtrField<std::string>&
 chainkms::v1::CvmStatus StatusToProto(std::string_view status);
 void CvmToProto(const CvmRecord& cvm, const chainkms::v1::KmsRef& kms, chainkms::v1::Cvm* out);
 
+// The on-chain refusals both flows give (FAILED_PRECONDITION with their reason and metadata).
+absl::Status HashNotAllowedError(const Address& app, const Hash32& hash);
+absl::Status DeviceNotAllowedError(const Address& app, const Hash32& device, std::string_view node);
+absl::Status TransactionUnprovenError(const Hash32& tx, std::string_view detail);
+
 // "0x" + lower-case hex of a raw bytes field.
 std::string Hex0xOf(std::string_view raw);
 

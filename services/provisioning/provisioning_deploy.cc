@@ -91,20 +91,8 @@ absl::Status ProvisioningService::DoCommitProvision(const Ctx& ctx,
   }
   ASSIGN_OR_RETURN(pb::CheckPrerequisitesResponse check,
                    registry_.CheckPrerequisites(&ctx, kms->chain_id, app, hash, {p.device_id}));
-  if (!check.compose_hash_allowed(0)) {
-    return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                          "compose hash ", Hex0x(hash.bytes), " is not allowed by app ",
-                          Hex0x(app.bytes), " (addComposeHash first)")),
-                      Reason::kHashNotAllowed,
-                      {{"app_id", Hex0x(app.bytes)}, {"compose_hash", Hex0x(hash.bytes)}});
-  }
-  if (!check.device_id_allowed(0)) {
-    return WithReason(absl::FailedPreconditionError(absl::StrCat(
-                          "device ", Hex0x(p.device_id.bytes), " of node ", p.node,
-                          " is not allowed by app ", Hex0x(app.bytes), " (addDevice first)")),
-                      Reason::kDeviceNotAllowed,
-                      {{"app_id", Hex0x(app.bytes)}, {"device_id", Hex0x(p.device_id.bytes)}});
-  }
+  if (!check.compose_hash_allowed(0)) return HashNotAllowedError(app, hash);
+  if (!check.device_id_allowed(0)) return DeviceNotAllowedError(app, p.device_id, p.node);
 
   const absl::Time now = clock_.Now();
   CvmRecord cvm{.id = NewId("cvm_"),

@@ -536,6 +536,16 @@ TEST_F(ProvisioningTest, RedirectsAndRefusedTargetsAreFailures) {
   EXPECT_EQ(r.http_status, 302);
   EXPECT_THAT(r.error, HasSubstr("redirect"));
   EXPECT_EQ(redirect.request_count(), 1);
+  // A receiver slower than the timeout is a failure.
+  testutil::HttpTestServer slow([](const std::string&) {
+    return testutil::HttpTestServer::Response{.status = 200, .delay = absl::Seconds(3)};
+  });
+  ASSERT_TRUE(slow.Start().ok());
+  webhook::DeliveryResult late = webhook::DeliverWebhook(
+      {.url = absl::StrCat("http://127.0.0.1:", slow.port(), "/"), .body = "{}"},
+      {.timeout = absl::Milliseconds(300), .allow_private = true});
+  EXPECT_FALSE(late.ok());
+  EXPECT_THAT(late.error, HasSubstr("timed out"));
   // Without --webhook-allow-private loopback is refused before anything is sent.
   webhook::DeliveryResult refused = webhook::DeliverWebhook(
       {.url = absl::StrCat("http://127.0.0.1:", redirect.port(), "/"), .body = "{}"}, {});

@@ -65,20 +65,19 @@ absl::Status CheckPendingUsable(const PendingUpdate& p, int64_t now) {
   return absl::OkStatus();
 }
 
-absl::Status VerificationFailed(const Hash32& tx, std::string_view detail) {
-  return WithReason(absl::FailedPreconditionError(
-                        absl::StrCat("transaction ", Hex0x(tx.bytes),
-                                     " does not prove the registration: ", std::string(detail))),
-                    Reason::kTransactionVerificationFailed,
-                    {{"tx_hash", Hex0x(tx.bytes)}, {"detail", std::string(detail)}});
-}
-
-absl::Status HashNotAllowed(const Address& app, const Hash32& hash) {
-  return WithReason(absl::FailedPreconditionError(absl::StrCat("compose hash ", Hex0x(hash.bytes),
-                                                               " is not allowed by app ",
-                                                               Hex0x(app.bytes), " on chain now")),
-                    Reason::kHashNotAllowed,
-                    {{"app_id", Hex0x(app.bytes)}, {"compose_hash", Hex0x(hash.bytes)}});
+// The registry's proof that `tx` emitted ComposeHashAdded(hash) on the app; an unknown or
+// unproving transaction is TRANSACTION_VERIFICATION_FAILED.
+absl::StatusOr<pb::VerifyComposeHashTransactionResponse> ProvenTransaction(
+    RegistryClient& registry, const grpc::ServerContext& ctx, uint64_t chain_id, const Address& app,
+    const Hash32& hash, const Hash32& tx) {
+  absl::StatusOr<pb::VerifyComposeHashTransactionResponse> v =
+      registry.VerifyComposeHashTransaction(&ctx, chain_id, app, hash, tx);
+  if (!v.ok() && ReasonOf(v.status()) == Reason::kTransactionNotFound) {
+    return TransactionUnprovenError(tx, "no such transaction on the chain");
+  }
+  RETURN_IF_ERROR(v.status());
+  if (!v->verified()) return TransactionUnprovenError(tx, v->detail());
+  return v;
 }
 
 }  // namespace
@@ -210,14 +209,9 @@ absl::Status ProvisioningService::DoConfirm(const Ctx& ctx, const pb::ConfirmCvm
   ASSIGN_OR_RETURN(PendingUpdate pending, store_.GetPendingForHash(ws, cvm.id, hash));
   RETURN_IF_ERROR(CheckPendingUsable(pending, Now()));
   ASSIGN_OR_RETURN(pb::KmsRef kms, KmsRefOf(&ctx, cvm));
-  absl::StatusOr<pb::VerifyComposeHashTransactionResponse> v =
-      registry_.VerifyComposeHashTransaction(&ctx, kms.chain_id(), cvm.app_id, hash, tx);
-  if (!v.ok() && ReasonOf(v.status()) == Reason::kTransactionNotFound) {
-    return VerificationFailed(tx, "no such transaction on the chain");
-  }
-  RETURN_IF_ERROR(v.status());
-  if (!v->verified()) return VerificationFailed(tx, v->detail());
-  if (!v->compose_hash_allowed()) return HashNotAllowed(cvm.app_id, hash);
+  ASSIGN_OR_RETURN(pb::VerifyComposeHashTransactionResponse v,
+                   ProvenTransaction(registry_, ctx, kms.chain_id(), cvm.app_id, hash, tx));
+  if (!v.compose_hash_allowed()) return HashNotAllowedError(cvm.app_id, hash);
   ASSIGN_OR_RETURN(CvmRecord applied, ApplyPending(pending));
   CvmToProto(applied, kms, resp->mutable_cvm());
   return absl::OkStatus();
@@ -272,25 +266,14 @@ absl::Status ProvisioningService::DoCommitUpdate(const Ctx& ctx,
           {{"app_id", Hex0x(cvm.app_id.bytes)},
            {"compose_hash", Hex0x(pending.compose_hash.bytes)}});
     }
-    return HashNotAllowed(cvm.app_id, pending.compose_hash);
+    return HashNotAllowedError(cvm.app_id, pending.compose_hash);
   }
-  if (!check.device_id_allowed(0)) {
-    return WithReason(
-        absl::FailedPreconditionError(absl::StrCat("device ", Hex0x(cvm.device_id.bytes),
-                                                   " is not allowed by app ",
-                                                   Hex0x(cvm.app_id.bytes), " (addDevice first)")),
-        Reason::kDeviceNotAllowed,
-        {{"app_id", Hex0x(cvm.app_id.bytes)}, {"device_id", Hex0x(cvm.device_id.bytes)}});
-  }
+  if (!check.device_id_allowed(0))
+    return DeviceNotAllowedError(cvm.app_id, cvm.device_id, cvm.node);
   if (tx.has_value()) {
-    absl::StatusOr<pb::VerifyComposeHashTransactionResponse> v =
-        registry_.VerifyComposeHashTransaction(&ctx, kms.chain_id(), cvm.app_id,
-                                               pending.compose_hash, *tx);
-    if (!v.ok() && ReasonOf(v.status()) == Reason::kTransactionNotFound) {
-      return VerificationFailed(*tx, "no such transaction on the chain");
-    }
-    RETURN_IF_ERROR(v.status());
-    if (!v->verified()) return VerificationFailed(*tx, v->detail());
+    RETURN_IF_ERROR(
+        ProvenTransaction(registry_, ctx, kms.chain_id(), cvm.app_id, pending.compose_hash, *tx)
+            .status());
   }
   ASSIGN_OR_RETURN(CvmRecord applied, ApplyPending(pending));
   CvmToProto(applied, kms, resp->mutable_cvm());

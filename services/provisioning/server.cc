@@ -84,25 +84,7 @@ absl::Status Run(const Config& config, const Deps& deps) {
       }
     } while (!done.WaitForNotificationWithTimeout(deps.health_interval));
   });
-  std::atomic<bool> finished{false};
-  std::thread watcher([&] {
-    bool announced = false;
-    while (!finished.load()) {
-      if (!announced && server.WaitUntilServing(absl::Milliseconds(20))) {
-        announced = true;
-        if (deps.on_serving) deps.on_serving(server.port(), server.metrics_port());
-      }
-      if (deps.stop != nullptr &&
-          deps.stop->WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
-        server.RequestShutdown();
-        break;
-      }
-      if (deps.stop == nullptr && announced) break;
-    }
-  });
-  absl::Status status = server.Run();
-  finished.store(true);
-  watcher.join();
+  absl::Status status = server::RunWithSeams(server, deps.on_serving, deps.stop);
   done.Notify();
   health.join();
   outbox.Stop();
