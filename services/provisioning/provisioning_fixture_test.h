@@ -1,6 +1,7 @@
-// Test-only: a ProvisioningService on a real gRPC server over a real Store, with the registry
-// replaced by a gMock stub that answers from an in-memory chain (FakeChain): which apps are
-// registered, which hashes and devices each allows, which transactions prove what. Several
+// Test-only: the ProvisioningTest fixture (one replica over SQLite in a temp dir, with helpers for
+// each flow) and its parts — a ProvisioningService on a real gRPC server over a real Store, with
+// the registry replaced by a gMock stub that answers from an in-memory chain (FakeChain): which
+// apps are registered, which hashes and devices each allows, which transactions prove what. Several
 // harnesses may share one database and one FakeChain (replicas).
 #pragma once
 
@@ -15,11 +16,14 @@
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
 #include "lib/common/hex.h"
 #include "lib/common/reason.h"
+#include "lib/compose/app_compose.h"
 #include "lib/server/server.h"
 #include "lib/server/status.h"
 #include "lib/testing/fake_clock.h"
+#include "lib/testing/temp_dir.h"
 #include "services/provisioning/node_driver.h"
 #include "services/provisioning/outbox.h"
 #include "services/provisioning/provisioning_service.h"
@@ -227,6 +231,94 @@ class Harness {
   if (!ws.empty()) ctx->AddMetadata("x-chainkms-workspace", ws);
   return ctx;
 }
+
+[[maybe_unused]] constexpr char kCompose[] = "services:\n  web:\n    image: nginx\n";
+[[maybe_unused]] const std::string kApp = std::string(20, '\xaa');
+[[maybe_unused]] const std::string kDevice1 = RawOf(HashOf(0xd1));
+
+[[maybe_unused]] std::string Meta(const grpc::Status& s, const std::string& key) {
+  auto d = server::DecodeStatusDetails(s.error_details());
+  if (!d.ok() || d->metadata.count(key) == 0) return "<none>";
+  return d->metadata.at(key);
+}
+
+class ProvisioningTest : public ::testing::Test {
+ protected:
+  void SetUp() override { h_ = std::make_unique<Harness>(Url(), chain_, clock_); }
+  std::string Url() const { return "sqlite:" + dir_.path() + "/p.db"; }
+
+  pb::ProvisionCvmResponse Provision(const std::string& ws, const std::string& compose = kCompose,
+                                     const std::string& name = "web") {
+    pb::ProvisionCvmRequest req;
+    req.set_name(name);
+    req.mutable_compose()->set_docker_compose_file(compose);
+    req.mutable_compose()->add_allowed_envs("API_KEY");
+    req.set_kms("anvil");
+    pb::ProvisionCvmResponse resp;
+    grpc::Status s = h_->stub().ProvisionCvm(In(ws).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  grpc::Status Commit(const std::string& ws, const std::string& app, const std::string& hash,
+                      pb::Cvm* out = nullptr) {
+    pb::CommitCvmProvisionRequest req;
+    req.set_app_id(app);
+    req.set_compose_hash(hash);
+    req.set_encrypted_env("\x01\x02\x03");
+    req.add_env_keys("API_KEY");
+    pb::CommitCvmProvisionResponse resp;
+    grpc::Status s = h_->stub().CommitCvmProvision(In(ws).get(), req, &resp);
+    if (out != nullptr) *out = resp.cvm();
+    return s;
+  }
+  // A running CVM of app kApp in `ws`.
+  pb::Cvm Deployed(const std::string& ws = "ws-a") {
+    pb::ProvisionCvmResponse p = Provision(ws);
+    chain_.Register(kApp, p.compose_hash(), kDevice1);
+    pb::Cvm cvm;
+    grpc::Status s = Commit(ws, kApp, p.compose_hash(), &cvm);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return cvm;
+  }
+  pb::PatchCvmResponse Patch(const std::string& ws, const std::string& id,
+                             const std::string& compose, bool prepare_only,
+                             grpc::Status* status = nullptr) {
+    pb::PatchCvmRequest req;
+    req.set_cvm_id(id);
+    req.mutable_compose()->set_docker_compose_file(compose);
+    req.mutable_compose()->add_allowed_envs("API_KEY");
+    req.set_encrypted_env("\x09\x09");
+    req.add_env_keys("NEW_KEY");
+    req.set_prepare_only(prepare_only);
+    pb::PatchCvmResponse resp;
+    grpc::Status s = h_->stub().PatchCvm(In(ws).get(), req, &resp);
+    if (status != nullptr) *status = s;
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+  grpc::Status CommitUpdate(const std::string& ws, const std::string& id, const std::string& token,
+                            const std::string& tx, const std::string& hash = "",
+                            pb::Cvm* out = nullptr) {
+    pb::CommitCvmUpdateRequest req;
+    req.set_cvm_id(id);
+    req.set_token(token);
+    req.set_compose_hash(hash);
+    if (tx.empty()) {
+      req.set_already_registered(true);
+    } else {
+      req.set_tx_hash(tx);
+    }
+    pb::CommitCvmUpdateResponse resp;
+    grpc::Status s = h_->stub().CommitCvmUpdate(In(ws).get(), req, &resp);
+    if (out != nullptr) *out = resp.cvm();
+    return s;
+  }
+
+  testutil::TempDir dir_;
+  testutil::FakeClock clock_{absl::FromUnixSeconds(1'800'000'000)};
+  FakeChain chain_;
+  std::unique_ptr<Harness> h_;
+};
 
 }  // namespace
 }  // namespace chainkms::provisioning

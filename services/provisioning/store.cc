@@ -1,5 +1,7 @@
 #include "services/provisioning/store.h"
 
+#include "services/provisioning/store_internal.h"
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,51 +14,46 @@
 #include "lib/store/migrations.h"
 
 namespace chainkms::provisioning {
+namespace store_internal {
+
+std::string Sql(std::string_view a, std::string_view b, std::string_view c) {
+  return absl::StrCat(std::string(a), std::string(b), std::string(c));
+}
+
+DeliveryRecord DeliveryFromRow(const store::Row& r) {
+  DeliveryRecord d;
+  d.id = r.text(0);
+  d.webhook_id = r.text(1);
+  d.workspace = r.text(2);
+  d.event_id = r.text(3);
+  d.event = r.text(4);
+  d.payload = r.text(5);
+  d.state = r.text(6);
+  d.attempts = r.integer(7);
+  d.next_attempt_at = r.integer(8);
+  d.last_http_status = r.integer(9);
+  d.last_error = r.text(10);
+  d.created_at = r.integer(11);
+  d.delivered_at = r.integer(12);
+  return d;
+}
+
+absl::Status WebhookNotFound(std::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat("no webhook ", std::string(id))),
+                    Reason::kWebhookNotFound, {{"webhook_id", std::string(id)}});
+}
+
+}  // namespace store_internal
+
 namespace {
+
+using store_internal::DeliveryFromRow;
+using store_internal::Sql;
+using store_internal::WebhookNotFound;
 
 using store::Row;
 using store::SqlConn;
 using store::SqlValue;
-
-// One schema for both engines: BIGINT, TEXT and BYTEA are accepted by SQLite and PostgreSQL.
-constexpr store::Migration kMigrations[] = {
-    {1, "provisioning schema",
-     R"sql(
-CREATE TABLE provisions (
-  workspace TEXT NOT NULL, compose_hash BYTEA NOT NULL, name TEXT NOT NULL,
-  app_compose TEXT NOT NULL, kms_slug TEXT NOT NULL, node TEXT NOT NULL,
-  device_id BYTEA NOT NULL, os_image_hash BYTEA NOT NULL,
-  created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
-  PRIMARY KEY (workspace, compose_hash));
-CREATE TABLE cvms (
-  id TEXT PRIMARY KEY, workspace TEXT NOT NULL, name TEXT NOT NULL,
-  app_id BYTEA NOT NULL UNIQUE, compose_hash BYTEA NOT NULL, app_compose TEXT NOT NULL,
-  kms_slug TEXT NOT NULL, node TEXT NOT NULL, device_id BYTEA NOT NULL,
-  os_image_hash BYTEA NOT NULL, encrypted_env BYTEA NOT NULL, env_keys TEXT NOT NULL,
-  deployer BYTEA NOT NULL, status TEXT NOT NULL, status_reason TEXT NOT NULL,
-  created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, revision BIGINT NOT NULL);
-CREATE INDEX cvms_by_workspace ON cvms (workspace, created_at, id);
-CREATE TABLE pending_updates (
-  id TEXT PRIMARY KEY, cvm_id TEXT NOT NULL, workspace TEXT NOT NULL,
-  compose_hash BYTEA NOT NULL, app_compose TEXT NOT NULL, has_env BIGINT NOT NULL,
-  encrypted_env BYTEA NOT NULL, env_keys TEXT NOT NULL, token_hash BYTEA UNIQUE,
-  state TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
-  used_at BIGINT NOT NULL);
-CREATE INDEX pending_by_cvm ON pending_updates (cvm_id, state);
-CREATE TABLE webhooks (
-  id TEXT PRIMARY KEY, workspace TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
-  events TEXT NOT NULL, created_at BIGINT NOT NULL);
-CREATE INDEX webhooks_by_workspace ON webhooks (workspace);
-CREATE TABLE webhook_deliveries (
-  id TEXT PRIMARY KEY, webhook_id TEXT NOT NULL, workspace TEXT NOT NULL,
-  event_id TEXT NOT NULL, event TEXT NOT NULL, payload TEXT NOT NULL, state TEXT NOT NULL,
-  attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL, lease_owner TEXT NOT NULL,
-  lease_until BIGINT NOT NULL, last_http_status BIGINT NOT NULL, last_error TEXT NOT NULL,
-  created_at BIGINT NOT NULL, delivered_at BIGINT NOT NULL);
-CREATE INDEX deliveries_due ON webhook_deliveries (state, next_attempt_at);
-CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at, id)
-)sql"},
-};
 
 constexpr std::string_view kCvmColumns =
     "id, workspace, name, app_id, compose_hash, app_compose, kms_slug, node, device_id, "
@@ -65,13 +62,6 @@ constexpr std::string_view kCvmColumns =
 constexpr std::string_view kPendingColumns =
     "id, cvm_id, workspace, compose_hash, app_compose, has_env, encrypted_env, env_keys, "
     "token_hash, state, created_at, expires_at";
-constexpr std::string_view kDeliveryColumns =
-    "id, webhook_id, workspace, event_id, event, payload, state, attempts, next_attempt_at, "
-    "last_http_status, last_error, created_at, delivered_at";
-
-std::string Sql(std::string_view a, std::string_view b, std::string_view c = "") {
-  return absl::StrCat(std::string(a), std::string(b), std::string(c));
-}
 
 template <size_t N>
 FixedBytes<N> Fixed(const Bytes& b) {
@@ -124,32 +114,9 @@ PendingUpdate PendingFromRow(const Row& r) {
   return p;
 }
 
-DeliveryRecord DeliveryFromRow(const Row& r) {
-  DeliveryRecord d;
-  d.id = r.text(0);
-  d.webhook_id = r.text(1);
-  d.workspace = r.text(2);
-  d.event_id = r.text(3);
-  d.event = r.text(4);
-  d.payload = r.text(5);
-  d.state = r.text(6);
-  d.attempts = r.integer(7);
-  d.next_attempt_at = r.integer(8);
-  d.last_http_status = r.integer(9);
-  d.last_error = r.text(10);
-  d.created_at = r.integer(11);
-  d.delivered_at = r.integer(12);
-  return d;
-}
-
 absl::Status CvmNotFound(std::string_view id) {
   return WithReason(absl::NotFoundError(absl::StrCat("no CVM ", std::string(id))),
                     Reason::kCvmNotFound, {{"cvm_id", std::string(id)}});
-}
-
-absl::Status WebhookNotFound(std::string_view id) {
-  return WithReason(absl::NotFoundError(absl::StrCat("no webhook ", std::string(id))),
-                    Reason::kWebhookNotFound, {{"webhook_id", std::string(id)}});
 }
 
 absl::Status InvalidOrExpired(std::string_view detail, std::string_view message) {
@@ -242,34 +209,12 @@ std::vector<std::string> SplitList(std::string_view text) {
 absl::StatusOr<std::unique_ptr<ProvisioningStore>> ProvisioningStore::Open(
     std::string_view url, store::DatabaseOptions options, server::Metrics* metrics) {
   ASSIGN_OR_RETURN(std::unique_ptr<store::Database> db, store::OpenDatabase(url, options));
-  RETURN_IF_ERROR(store::ApplyMigrations(*db, kMigrations));
+  RETURN_IF_ERROR(store::ApplyMigrations(*db, store_internal::Migrations()));
   return std::make_unique<ProvisioningStore>(std::move(db), metrics);
 }
 
 ProvisioningStore::ProvisioningStore(std::unique_ptr<store::Database> db, server::Metrics* metrics)
     : db_(std::move(db)), metrics_(metrics) {}
-
-template <typename F>
-auto ProvisioningStore::Timed(std::string_view op, F&& f) -> decltype(f()) {
-  const absl::Time start = absl::Now();
-  auto result = f();
-  absl::Status status;
-  if constexpr (std::is_same_v<decltype(result), absl::Status>) {
-    status = result;
-  } else {
-    status = result.status();
-  }
-  // Not found and precondition answers are the store working; only failures count as errors.
-  const bool ok = status.ok() || (status.code() != absl::StatusCode::kUnavailable &&
-                                  status.code() != absl::StatusCode::kInternal);
-  if (metrics_ != nullptr) metrics_->RecordStore(op, absl::Now() - start, ok);
-  if (status.code() == absl::StatusCode::kUnavailable && !ReasonOf(status).has_value()) {
-    return WithReason(
-        absl::UnavailableError(absl::StrCat("store unavailable: ", std::string(status.message()))),
-        Reason::kStoreUnavailable, {{"detail", std::string(status.message())}});
-  }
-  return result;
-}
 
 absl::Status ProvisioningStore::Ping() {
   return Timed("ping", [&] { return db_->Ping(); });
@@ -538,163 +483,6 @@ absl::StatusOr<CvmRecord> ProvisioningStore::SetCvmStatus(std::string_view cvm_i
     });
     RETURN_IF_ERROR(tx);
     return out;
-  });
-}
-
-absl::Status ProvisioningStore::CreateWebhook(const WebhookRecord& w) {
-  return Timed("create_webhook", [&] {
-    return db_
-        ->Exec(
-            "INSERT INTO webhooks (id, workspace, url, secret, events, created_at) VALUES ($1, "
-            "$2, $3, $4, $5, $6)",
-            {w.id, w.workspace, w.url, w.secret, JoinList(w.events), w.created_at})
-        .status();
-  });
-}
-
-absl::StatusOr<std::vector<WebhookRecord>> ProvisioningStore::ListWebhooks(
-    std::string_view workspace) {
-  return Timed("list_webhooks", [&]() -> absl::StatusOr<std::vector<WebhookRecord>> {
-    ASSIGN_OR_RETURN(std::vector<Row> rows,
-                     db_->Query("SELECT id, workspace, url, secret, events, created_at FROM "
-                                "webhooks WHERE workspace = $1 ORDER BY created_at, id",
-                                {std::string(workspace)}));
-    std::vector<WebhookRecord> out;
-    for (const Row& r : rows) {
-      out.push_back({.id = r.text(0),
-                     .workspace = r.text(1),
-                     .url = r.text(2),
-                     .secret = r.text(3),
-                     .events = SplitList(r.text(4)),
-                     .created_at = r.integer(5)});
-    }
-    return out;
-  });
-}
-
-absl::StatusOr<WebhookRecord> ProvisioningStore::GetWebhook(std::string_view workspace,
-                                                            std::string_view id) {
-  ASSIGN_OR_RETURN(std::vector<WebhookRecord> all, ListWebhooks(workspace));
-  for (WebhookRecord& w : all) {
-    if (w.id == id) return std::move(w);
-  }
-  return WebhookNotFound(id);
-}
-
-absl::Status ProvisioningStore::RotateWebhookSecret(std::string_view workspace, std::string_view id,
-                                                    std::string_view secret) {
-  return Timed("rotate_webhook_secret", [&]() -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t changed,
-                     db_->Exec("UPDATE webhooks SET secret = $1 WHERE workspace = $2 AND id = $3",
-                               {std::string(secret), std::string(workspace), std::string(id)}));
-    return changed == 1 ? absl::OkStatus() : WebhookNotFound(id);
-  });
-}
-
-absl::Status ProvisioningStore::DeleteWebhook(std::string_view workspace, std::string_view id) {
-  return Timed("delete_webhook", [&] {
-    return db_->Transaction([&](SqlConn& c) -> absl::Status {
-      ASSIGN_OR_RETURN(int64_t changed,
-                       c.Exec("DELETE FROM webhooks WHERE workspace = $1 AND id = $2",
-                              {std::string(workspace), std::string(id)}));
-      if (changed != 1) return WebhookNotFound(id);
-      return c
-          .Exec("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'",
-                {std::string(id)})
-          .status();
-    });
-  });
-}
-
-absl::StatusOr<std::vector<DeliveryRecord>> ProvisioningStore::ListDeliveries(
-    std::string_view workspace, std::string_view webhook_id, int64_t limit,
-    std::string_view after) {
-  RETURN_IF_ERROR(GetWebhook(workspace, webhook_id).status());
-  return Timed("list_deliveries", [&]() -> absl::StatusOr<std::vector<DeliveryRecord>> {
-    std::vector<Row> rows;
-    if (after.empty()) {
-      ASSIGN_OR_RETURN(rows, db_->Query(Sql("SELECT ", kDeliveryColumns,
-                                            " FROM webhook_deliveries WHERE workspace = $1 AND "
-                                            "webhook_id = $2 ORDER BY created_at DESC, id DESC "
-                                            "LIMIT $3"),
-                                        {std::string(workspace), std::string(webhook_id), limit}));
-    } else {
-      ASSIGN_OR_RETURN(
-          rows,
-          db_->Query(Sql("SELECT ", kDeliveryColumns,
-                         " FROM webhook_deliveries WHERE workspace = $1 AND webhook_id = $2 AND "
-                         "(created_at < (SELECT created_at FROM webhook_deliveries WHERE id = $3) "
-                         "OR (created_at = (SELECT created_at FROM webhook_deliveries WHERE id = "
-                         "$3) AND id < $3)) ORDER BY created_at DESC, id DESC LIMIT $4"),
-                     {std::string(workspace), std::string(webhook_id), std::string(after), limit}));
-    }
-    std::vector<DeliveryRecord> out;
-    for (const Row& r : rows) out.push_back(DeliveryFromRow(r));
-    return out;
-  });
-}
-
-absl::StatusOr<std::vector<ClaimedDelivery>> ProvisioningStore::ClaimDueDeliveries(
-    std::string_view owner, int64_t now, int64_t lease_until, int64_t limit) {
-  return Timed("claim_deliveries", [&]() -> absl::StatusOr<std::vector<ClaimedDelivery>> {
-    ASSIGN_OR_RETURN(std::vector<Row> due,
-                     db_->Query("SELECT id FROM webhook_deliveries WHERE state = 'pending' AND "
-                                "next_attempt_at <= $1 AND lease_until <= $1 ORDER BY "
-                                "next_attempt_at, id LIMIT $2",
-                                {now, limit}));
-    std::vector<ClaimedDelivery> out;
-    for (const Row& d : due) {
-      // Claim one at a time with a conditional update: another worker that got there first
-      // leaves zero rows changed here.
-      ASSIGN_OR_RETURN(int64_t changed,
-                       db_->Exec("UPDATE webhook_deliveries SET lease_owner = $1, lease_until = "
-                                 "$2 WHERE id = $3 AND state = 'pending' AND lease_until <= $4",
-                                 {std::string(owner), lease_until, d.text(0), now}));
-      if (changed != 1) continue;
-      ASSIGN_OR_RETURN(
-          std::vector<Row> rows,
-          db_->Query(Sql("SELECT ", kDeliveryColumns,
-                         ", (SELECT url FROM webhooks w WHERE w.id = webhook_id), (SELECT secret "
-                         "FROM webhooks w WHERE w.id = webhook_id) FROM webhook_deliveries WHERE "
-                         "id = $1"),
-                     {d.text(0)}));
-      if (rows.empty() || rows[0].is_null(13)) continue;  // the webhook was deleted meanwhile
-      out.push_back({.delivery = DeliveryFromRow(rows[0]),
-                     .url = rows[0].text(13),
-                     .secret = rows[0].text(14)});
-    }
-    return out;
-  });
-}
-
-absl::Status ProvisioningStore::RecordAttempt(std::string_view delivery_id, std::string_view owner,
-                                              bool delivered, int64_t http_status,
-                                              std::string_view error, int64_t now,
-                                              int64_t next_attempt_at) {
-  return Timed("record_attempt", [&]() -> absl::Status {
-    const std::string state =
-        delivered ? "delivered" : (next_attempt_at > 0 ? "pending" : "failed");
-    ASSIGN_OR_RETURN(
-        int64_t changed,
-        db_->Exec("UPDATE webhook_deliveries SET state = $1, attempts = attempts + 1, "
-                  "next_attempt_at = $2, lease_owner = '', lease_until = 0, last_http_status = "
-                  "$3, last_error = $4, delivered_at = $5 WHERE id = $6 AND lease_owner = $7",
-                  {state, next_attempt_at, http_status, std::string(error),
-                   delivered ? now : int64_t{0}, std::string(delivery_id), std::string(owner)}));
-    if (changed != 1) {
-      return absl::AbortedError("the delivery's lease was lost before the attempt was recorded");
-    }
-    return absl::OkStatus();
-  });
-}
-
-absl::StatusOr<std::optional<int64_t>> ProvisioningStore::NextDueAt() {
-  return Timed("next_due", [&]() -> absl::StatusOr<std::optional<int64_t>> {
-    ASSIGN_OR_RETURN(std::vector<Row> rows,
-                     db_->Query("SELECT MIN(next_attempt_at) FROM webhook_deliveries WHERE state "
-                                "= 'pending'"));
-    if (rows.empty() || rows[0].is_null(0)) return std::optional<int64_t>();
-    return std::optional<int64_t>(rows[0].integer(0));
   });
 }
 
