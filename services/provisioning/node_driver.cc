@@ -74,7 +74,7 @@ absl::StatusOr<std::vector<NodeConfig>> ParseNodeSpecs(std::string_view specs) {
 absl::Status FakeNodeDriver::Boot(const CvmLaunch& launch) {
   std::string reason;
   {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     launches_.push_back(launch);
     reason = fail_reason_;
     status_[launch.cvm_id] = reason.empty() ? "running" : "boot_failed";
@@ -91,7 +91,7 @@ absl::Status FakeNodeDriver::Restart(const CvmLaunch& launch) { return Boot(laun
 
 absl::Status FakeNodeDriver::Stop(const std::string& cvm_id) {
   {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     status_[cvm_id] = "stopped";
   }
   if (sink_) sink_(cvm_id, "stopped", "");
@@ -99,19 +99,19 @@ absl::Status FakeNodeDriver::Stop(const std::string& cvm_id) {
 }
 
 absl::StatusOr<std::string> FakeNodeDriver::Status(const std::string& cvm_id) {
-  absl::MutexLock lock(&mu_);
+  chainkms::MutexLock lock(&mu_);
   auto it = status_.find(cvm_id);
   if (it == status_.end()) return absl::NotFoundError("unknown CVM on this node");
   return it->second;
 }
 
 void FakeNodeDriver::FailBootsWith(std::string reason) {
-  absl::MutexLock lock(&mu_);
+  chainkms::MutexLock lock(&mu_);
   fail_reason_ = std::move(reason);
 }
 
 std::vector<CvmLaunch> FakeNodeDriver::launches() const {
-  absl::MutexLock lock(&mu_);
+  chainkms::MutexLock lock(&mu_);
   return launches_;
 }
 

@@ -19,8 +19,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "lib/common/bytes.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::provisioning {
 
@@ -82,7 +82,7 @@ class FakeNodeDriver final : public NodeDriver {
   absl::Status Boot(const CvmLaunch& launch);
 
   StatusSink sink_;
-  mutable absl::Mutex mu_;
+  mutable chainkms::Mutex mu_;
   std::string fail_reason_ ABSL_GUARDED_BY(mu_);
   std::vector<CvmLaunch> launches_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> status_ ABSL_GUARDED_BY(mu_);

@@ -36,7 +36,7 @@ WebhookOutbox::~WebhookOutbox() { Stop(); }
 void WebhookOutbox::Start() {
   if (thread_.joinable()) return;
   {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     stop_ = false;
   }
   thread_ = std::thread([this] { Loop(); });
@@ -44,23 +44,29 @@ void WebhookOutbox::Start() {
 
 void WebhookOutbox::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     stop_ = true;
+    cv_.SignalAll();
   }
   if (thread_.joinable()) thread_.join();
 }
 
 void WebhookOutbox::Notify() {
-  absl::MutexLock lock(&mu_);
+  chainkms::MutexLock lock(&mu_);
   wake_ = true;
+  cv_.SignalAll();
 }
 
 void WebhookOutbox::Loop() {
   while (true) {
     RunOnce();
-    absl::MutexLock lock(&mu_);
-    auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_ || stop_; };
-    mu_.AwaitWithTimeout(absl::Condition(&woken), options_.poll_interval);
+    chainkms::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + options_.poll_interval;
+    while (!wake_ && !stop_) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) break;
+      cv_.WaitWithTimeout(&mu_, left);
+    }
     if (stop_) return;
     wake_ = false;
   }

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lib/common/clock.h"
+#include "lib/common/sync.h"
 #include "lib/server/logging.h"
 #include "lib/webhook/deliver.h"
 #include "services/provisioning/store.h"
@@ -69,7 +69,8 @@ class WebhookOutbox {
   OutboxOptions options_;
   server::Logger* logger_;
   Sender sender_;
-  absl::Mutex mu_;
+  chainkms::Mutex mu_;
+  chainkms::CondVar cv_;
   bool wake_ ABSL_GUARDED_BY(mu_) = false;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;

@@ -10,7 +10,6 @@
 #include <set>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "chainkms/v1/provisioning.grpc.pb.h"
 #include "chainkms/v1/registry_mock.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -19,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "lib/common/hex.h"
 #include "lib/common/reason.h"
+#include "lib/common/sync.h"
 #include "lib/compose/app_compose.h"
 #include "lib/server/server.h"
 #include "lib/server/status.h"
@@ -55,7 +55,7 @@ std::string RawOf(const FixedBytes<N>& b) {
 // What the mocked registry answers; every answer is read under the lock, so tests change the
 // chain between calls (owner approves, hash removed, RPC down).
 struct FakeChain {
-  absl::Mutex mu;
+  chainkms::Mutex mu;
   std::string kms_contract = std::string(20, '\x5f');
   std::string k256 = std::string(1, '\x02') + std::string(32, '\x11');
   std::set<std::string> registered;        // raw app ids
@@ -68,27 +68,27 @@ struct FakeChain {
   int calls = 0;
 
   void AllowHash(const std::string& app, const std::string& hash) {
-    absl::MutexLock l(&mu);
+    chainkms::MutexLock l(&mu);
     hashes.insert(app + hash);
   }
   void RemoveHash(const std::string& app, const std::string& hash) {
-    absl::MutexLock l(&mu);
+    chainkms::MutexLock l(&mu);
     hashes.erase(app + hash);
   }
   void Register(const std::string& app, const std::string& hash, const std::string& device) {
-    absl::MutexLock l(&mu);
+    chainkms::MutexLock l(&mu);
     registered.insert(app);
     hashes.insert(app + hash);
     devices.insert(app + device);
   }
   // A mined addComposeHash: the hash becomes allowed and the tx proves it.
   void Mine(const std::string& tx, const std::string& app, const std::string& hash) {
-    absl::MutexLock l(&mu);
+    chainkms::MutexLock l(&mu);
     txs[tx] = app + hash;
     hashes.insert(app + hash);
   }
   void SetDown(bool d) {
-    absl::MutexLock l(&mu);
+    chainkms::MutexLock l(&mu);
     down = d;
   }
 
@@ -101,7 +101,7 @@ struct FakeChain {
     ON_CALL(stub, GetKmsInfo(_, _, _))
         .WillByDefault(Invoke(
             [this](grpc::ClientContext*, const pb::GetKmsInfoRequest&, pb::GetKmsInfoResponse* r) {
-              absl::MutexLock l(&mu);
+              chainkms::MutexLock l(&mu);
               ++calls;
               if (down) return Unavailable();
               r->set_kms_contract(kms_contract);
@@ -111,7 +111,7 @@ struct FakeChain {
     ON_CALL(stub, GetApp(_, _, _))
         .WillByDefault(
             Invoke([this](grpc::ClientContext*, const pb::GetAppRequest& q, pb::GetAppResponse* r) {
-              absl::MutexLock l(&mu);
+              chainkms::MutexLock l(&mu);
               ++calls;
               if (down) return Unavailable();
               r->set_app_id(q.app_id());
@@ -121,7 +121,7 @@ struct FakeChain {
     ON_CALL(stub, CheckPrerequisites(_, _, _))
         .WillByDefault(Invoke([this](grpc::ClientContext*, const pb::CheckPrerequisitesRequest& q,
                                      pb::CheckPrerequisitesResponse* r) {
-          absl::MutexLock l(&mu);
+          chainkms::MutexLock l(&mu);
           ++calls;
           if (down) return Unavailable();
           bool all = true;
@@ -145,7 +145,7 @@ struct FakeChain {
         .WillByDefault(Invoke([this](grpc::ClientContext*,
                                      const pb::VerifyComposeHashTransactionRequest& q,
                                      pb::VerifyComposeHashTransactionResponse* r) {
-          absl::MutexLock l(&mu);
+          chainkms::MutexLock l(&mu);
           ++calls;
           if (down) return Unavailable();
           r->set_compose_hash_allowed(hashes.count(q.app_id() + q.compose_hash()) > 0);

@@ -58,7 +58,7 @@ TEST_F(ProvisioningTest, CommitIsVerifiedOnChainBeforeTheCvmIsRecorded) {
   pb::ProvisionCvmResponse p = Provision("ws-a");
   EXPECT_THAT(Commit("ws-a", kApp, p.compose_hash()), HasReason(Reason::kAppNotFound));
   {
-    absl::MutexLock l(&chain_.mu);
+    chainkms::MutexLock l(&chain_.mu);
     chain_.registered.insert(kApp);
   }
   EXPECT_THAT(Commit("ws-a", kApp, p.compose_hash()), HasReason(Reason::kHashNotAllowed));
@@ -175,7 +175,7 @@ TEST_F(ProvisioningTest, EoaUpdateIsConfirmedByItsTransaction) {
   grpc::Status s = h_->stub().ConfirmCvmPatch(In("ws-a").get(), confirm, &resp);
   EXPECT_THAT(s, HasReason(Reason::kTransactionVerificationFailed));
   {
-    absl::MutexLock l(&chain_.mu);
+    chainkms::MutexLock l(&chain_.mu);
     chain_.txs[std::string(32, '\x7b')] = std::string(20, '\xbb') + need.compose_hash();
   }
   confirm.set_tx_hash(std::string(32, '\x7b'));
@@ -228,7 +228,7 @@ TEST_F(ProvisioningTest, PrepareOnlyCommitChecksInOrderAndAppliesThePreparedEnv)
   EXPECT_THAT(s, HasReason(Reason::kHashNotAllowed));
   chain_.AllowHash(kApp, need.compose_hash());  // the Safe executed addComposeHash
   {
-    absl::MutexLock l(&chain_.mu);
+    chainkms::MutexLock l(&chain_.mu);
     chain_.reverted.insert(tx);
   }
   s = CommitUpdate("", cvm.id(), token, tx);

@@ -38,7 +38,7 @@ std::unique_ptr<grpc::ClientContext> RegistryClient::Context(
 absl::StatusOr<pb::GetKmsInfoResponse> RegistryClient::GetKmsInfo(const grpc::ServerContext* parent,
                                                                   uint64_t chain_id) {
   {
-    absl::MutexLock lock(&mu_);
+    chainkms::MutexLock lock(&mu_);
     auto it = kms_info_.find(chain_id);
     if (it != kms_info_.end() && clock_.Now() - it->second.fetched < options_.kms_info_ttl) {
       return it->second.info;
@@ -50,7 +50,7 @@ absl::StatusOr<pb::GetKmsInfoResponse> RegistryClient::GetKmsInfo(const grpc::Se
   ++round_trips_;
   grpc::Status s = stub_.GetKmsInfo(Context(parent).get(), req, &resp);
   if (!s.ok()) return server::FromGrpcStatus(s, "registry GetKmsInfo");
-  absl::MutexLock lock(&mu_);
+  chainkms::MutexLock lock(&mu_);
   kms_info_[chain_id] = {resp, clock_.Now()};
   return resp;
 }

@@ -13,12 +13,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "chainkms/v1/registry.grpc.pb.h"
 #include "grpcpp/server_context.h"
 #include "lib/common/bytes.h"
 #include "lib/common/clock.h"
+#include "lib/common/sync.h"
 
 namespace chainkms::provisioning {
 
@@ -59,7 +59,7 @@ class RegistryClient {
   Clock& clock_;
   Options options_;
   std::atomic<int64_t> round_trips_{0};
-  absl::Mutex mu_;
+  chainkms::Mutex mu_;
   struct CachedKmsInfo {
     chainkms::v1::GetKmsInfoResponse info;
     absl::Time fetched;
