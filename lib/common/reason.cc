@@ -20,7 +20,7 @@ struct ReasonInfo {
   std::array<std::string_view, 4> keys;  // as documented in common.proto; "" = none
 };
 
-constexpr std::array<ReasonInfo, 37> kReasons = {{
+constexpr std::array<ReasonInfo, 40> kReasons = {{
     {Reason::kInvalidField, "INVALID_FIELD", {"field", "detail"}},
     {Reason::kUnknownChain, "UNKNOWN_CHAIN", {"chain_id"}},
     {Reason::kUnknownSigner, "UNKNOWN_SIGNER", {"from"}},
@@ -60,6 +60,9 @@ constexpr std::array<ReasonInfo, 37> kReasons = {{
     {Reason::kDeviceNotAllowed, "DEVICE_NOT_ALLOWED", {"app_id", "device_id"}},
     {Reason::kStoreUnavailable, "STORE_UNAVAILABLE", {"detail"}},
     {Reason::kWebhookNotFound, "WEBHOOK_NOT_FOUND", {"webhook_id"}},
+    {Reason::kApiKeyNotFound, "API_KEY_NOT_FOUND", {"key_id"}},
+    {Reason::kUnauthenticated, "UNAUTHENTICATED", {}},
+    {Reason::kRateLimited, "RATE_LIMITED", {"retry_after_ms"}},
 }};
 
 constexpr std::array<Reason, kReasons.size()> MakeAll() {
@@ -77,7 +80,7 @@ constexpr bool InEnumOrder() {
   return true;
 }
 static_assert(InEnumOrder(), "kReasons must list every Reason in declaration order");
-static_assert(static_cast<size_t>(Reason::kWebhookNotFound) + 1 == kReasons.size());
+static_assert(static_cast<size_t>(Reason::kRateLimited) + 1 == kReasons.size());
 
 const ReasonInfo& Info(Reason r) { return kReasons[static_cast<size_t>(r)]; }
 

@@ -59,6 +59,9 @@ enum class Reason {
   kDeviceNotAllowed,
   kStoreUnavailable,
   kWebhookNotFound,
+  kApiKeyNotFound,
+  kUnauthenticated,
+  kRateLimited,
 };
 
 // Context keys of one reason (lower_snake_case), ordered.

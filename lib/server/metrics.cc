@@ -95,6 +95,26 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                         .Name("chainkms_store_latency_seconds")
                         .Help("Store operation latency, by operation and outcome")
                         .Register(*registry_);
+  http_requests_ = &prometheus::BuildCounter()
+                        .Name("chainkms_http_requests_total")
+                        .Help("HTTP requests answered, by route template, method and status")
+                        .Register(*registry_);
+  http_latency_ = &prometheus::BuildHistogram()
+                       .Name("chainkms_http_latency_seconds")
+                       .Help("HTTP request latency, by route template and method")
+                       .Register(*registry_);
+}
+
+void Metrics::RecordHttp(std::string_view route, std::string_view method, int code,
+                         absl::Duration latency) {
+  http_requests_
+      ->Add({{"route", std::string(route)},
+             {"method", std::string(method)},
+             {"code", std::to_string(code)}})
+      .Increment();
+  http_latency_
+      ->Add({{"route", std::string(route)}, {"method", std::string(method)}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
 }
 
 Metrics::~Metrics() { StopExposer(); }

@@ -73,6 +73,12 @@ class Metrics final : public ChainMetrics {
   // chainkms_store_latency_seconds{op,outcome} with outcome "ok" or "error".
   void RecordStore(std::string_view op, absl::Duration latency, bool ok);
 
+  // chainkms_http_requests_total{route,method,code} and
+  // chainkms_http_latency_seconds{route,method}: an HTTP request answered. `route` is the route
+  // template ("/api/v1/cvms/{id}"), never a raw path; `code` the status number.
+  void RecordHttp(std::string_view route, std::string_view method, int code,
+                  absl::Duration latency);
+
   // The text a scrape of /metrics returns (tests, debugging).
   std::string Serialize() const;
 
@@ -97,6 +103,8 @@ class Metrics final : public ChainMetrics {
   prometheus::Family<prometheus::Counter>* transactions_total_;
   prometheus::Family<prometheus::Gauge>* transactions_;
   prometheus::Family<prometheus::Histogram>* store_latency_;
+  prometheus::Family<prometheus::Counter>* http_requests_;
+  prometheus::Family<prometheus::Histogram>* http_latency_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int exposer_port_ = 0;
   std::string exposer_host_;  // as bound; a wildcard is reached through loopback

@@ -26,6 +26,7 @@
 #include "lib/testing/temp_dir.h"
 #include "services/provisioning/node_driver.h"
 #include "services/provisioning/outbox.h"
+#include "services/provisioning/provisioning_admin.h"
 #include "services/provisioning/provisioning_service.h"
 #include "services/provisioning/registry_client.h"
 #include "services/provisioning/store.h"
@@ -192,9 +193,13 @@ class Harness {
     service_ = std::make_unique<ProvisioningService>(*store_, *registry_, *nodes_,
                                                      server_.serving(), clock, options);
     server_.AddService(service_.get());
+    admin_ = std::make_unique<ProvisioningAdminService>(*store_, server_.serving(), clock);
+    server_.AddService(admin_.get());
     EXPECT_TRUE(server_.Start().ok());
-    stub_ = pb::Provisioning::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", server_.port()), grpc::InsecureChannelCredentials()));
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_.port()),
+                                       grpc::InsecureChannelCredentials());
+    stub_ = pb::Provisioning::NewStub(channel);
+    admin_stub_ = pb::ProvisioningAdmin::NewStub(channel);
   }
   ~Harness() {
     server_.Stop();
@@ -208,6 +213,7 @@ class Harness {
   }
 
   pb::Provisioning::Stub& stub() { return *stub_; }
+  pb::ProvisioningAdmin::Stub& admin() { return *admin_stub_; }
   ProvisioningStore& store() { return *store_; }
   FakeNodeDriver& driver(const std::string& node = "node-1") {
     return *static_cast<FakeNodeDriver*>(nodes_->driver(node));
@@ -222,7 +228,9 @@ class Harness {
   std::unique_ptr<RegistryClient> registry_;
   std::unique_ptr<NodePool> nodes_;
   std::unique_ptr<ProvisioningService> service_;
+  std::unique_ptr<ProvisioningAdminService> admin_;
   std::unique_ptr<pb::Provisioning::Stub> stub_;
+  std::unique_ptr<pb::ProvisioningAdmin::Stub> admin_stub_;
 };
 
 // A client context in workspace `ws` ("" = none).

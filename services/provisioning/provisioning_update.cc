@@ -242,8 +242,13 @@ absl::Status ProvisioningService::DoCommitUpdate(const Ctx& ctx,
   }
   if (!IsCommitToken(req.token())) return Expired("unknown", "unknown commit token");
   ASSIGN_OR_RETURN(PendingUpdate pending, store_.GetPendingByToken(TokenHash(req.token())));
-  if (pending.cvm_id != req.cvm_id() || (!ws.empty() && pending.workspace != ws)) {
-    return Expired("unknown", "unknown commit token");
+  if (!ws.empty() && pending.workspace != ws) return Expired("unknown", "unknown commit token");
+  if (pending.cvm_id != req.cvm_id()) {  // the CVM named another way (app id, name)?
+    absl::StatusOr<CvmRecord> named = store_.GetCvm(pending.workspace, req.cvm_id());
+    if (!named.ok() && !absl::IsNotFound(named.status())) return named.status();
+    if (!named.ok() || named->id != pending.cvm_id) {
+      return Expired("unknown", "unknown commit token");
+    }
   }
   RETURN_IF_ERROR(CheckPendingUsable(pending, Now()));
   if (asked.has_value() && *asked != pending.compose_hash) {

@@ -1,6 +1,6 @@
 // chainkms.v1.Provisioning's webhooks (endpoints by RPC, the outbox, signatures checked by
-// @phala/cloud/webhook, retries, refused targets) and two replicas on one PostgreSQL racing a
-// token.
+// @phala/cloud/webhook, retries, refused targets), two replicas on one PostgreSQL racing a token,
+// and the admin service's API keys.
 #include <atomic>
 #include <thread>
 
@@ -212,6 +212,60 @@ TEST(ProvisioningReplicasTest, TwoInstancesOnOnePostgresRaceOneTokenExactlyOneWi
     EXPECT_EQ(used.load(), 5) << "round " << round;
   }
   EXPECT_EQ(a.store().GetCvm("ws-a", committed.cvm().id())->revision, 6);
+}
+
+// API keys: minted once, stored as SHA-256 only, listed without secrets, revoked per workspace.
+TEST_F(ProvisioningWebhooksTest, ApiKeysAreMintedHashedListedAndRevoked) {
+  pb::CreateApiKeyRequest create;
+  create.set_workspace("ws-a");
+  create.set_name("ci");
+  pb::CreateApiKeyResponse created;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(h_->admin().CreateApiKey(&c1, create, &created).ok());
+  const std::string& key = created.api_key();
+  EXPECT_EQ(ApiKeyIdOf(key), created.key().id());
+  ASSERT_EQ(key.size(), 3u + 16 + 1 + 64) << key;
+
+  pb::LookupApiKeyRequest lookup;
+  lookup.set_key_id(created.key().id());
+  pb::LookupApiKeyResponse found;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(h_->admin().LookupApiKey(&c2, lookup, &found).ok());
+  EXPECT_EQ(found.key().workspace(), "ws-a");
+  const Hash32 want = Sha256(ByteView(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+  EXPECT_EQ(found.secret_sha256(), std::string(want.bytes.begin(), want.bytes.end()));
+  // Nothing in the Store holds the key itself.
+  absl::StatusOr<ApiKeyRecord> stored = h_->store().GetApiKey(created.key().id());
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->secret_sha256, Bytes(want.bytes.begin(), want.bytes.end()));
+
+  pb::ListApiKeysRequest list;
+  list.set_workspace("ws-b");
+  pb::ListApiKeysResponse listed;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(h_->admin().ListApiKeys(&c3, list, &listed).ok());
+  EXPECT_EQ(listed.keys_size(), 0);
+
+  pb::RevokeApiKeyRequest revoke;
+  revoke.set_workspace("ws-b");
+  revoke.set_key_id(created.key().id());
+  pb::RevokeApiKeyResponse revoked;
+  grpc::ClientContext c4;
+  EXPECT_THAT(h_->admin().RevokeApiKey(&c4, revoke, &revoked), HasReason(Reason::kApiKeyNotFound));
+  revoke.set_workspace("ws-a");
+  grpc::ClientContext c5;
+  ASSERT_TRUE(h_->admin().RevokeApiKey(&c5, revoke, &revoked).ok());
+  EXPECT_GT(revoked.key().revoked_at(), 0);
+
+  // Malformed input names the field.
+  lookup.set_key_id("ck_short");
+  grpc::ClientContext c6;
+  EXPECT_THAT(h_->admin().LookupApiKey(&c6, lookup, &found), HasReason(Reason::kInvalidField));
+  create.set_workspace("bad workspace");
+  grpc::ClientContext c7;
+  EXPECT_THAT(h_->admin().CreateApiKey(&c7, create, &created), HasReason(Reason::kInvalidField));
+  EXPECT_EQ(ApiKeyIdOf(std::string(key).replace(5, 1, "G")), "");
+  EXPECT_EQ(ApiKeyIdOf(key.substr(0, key.size() - 1)), "");
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "lib/server/service_main.h"
 #include "lib/store/sql.h"
 #include "services/provisioning/outbox.h"
+#include "services/provisioning/provisioning_admin.h"
 #include "services/provisioning/provisioning_service.h"
 
 namespace chainkms::provisioning {
@@ -65,6 +66,8 @@ absl::Status Run(const Config& config, const Deps& deps) {
                               [&outbox] { outbox.Notify(); });
   service_ptr = &service;
   server.AddService(&service);
+  ProvisioningAdminService admin(*store, server.serving(), *deps.clock);
+  server.AddService(&admin);
   outbox.Start();
 
   // Health follows the Store.

@@ -20,29 +20,6 @@ std::string Sql(std::string_view a, std::string_view b, std::string_view c) {
   return absl::StrCat(std::string(a), std::string(b), std::string(c));
 }
 
-DeliveryRecord DeliveryFromRow(const store::Row& r) {
-  DeliveryRecord d;
-  d.id = r.text(0);
-  d.webhook_id = r.text(1);
-  d.workspace = r.text(2);
-  d.event_id = r.text(3);
-  d.event = r.text(4);
-  d.payload = r.text(5);
-  d.state = r.text(6);
-  d.attempts = r.integer(7);
-  d.next_attempt_at = r.integer(8);
-  d.last_http_status = r.integer(9);
-  d.last_error = r.text(10);
-  d.created_at = r.integer(11);
-  d.delivered_at = r.integer(12);
-  return d;
-}
-
-absl::Status WebhookNotFound(std::string_view id) {
-  return WithReason(absl::NotFoundError(absl::StrCat("no webhook ", std::string(id))),
-                    Reason::kWebhookNotFound, {{"webhook_id", std::string(id)}});
-}
-
 }  // namespace store_internal
 
 namespace {
@@ -112,6 +89,17 @@ PendingUpdate PendingFromRow(const Row& r) {
   p.created_at = r.integer(10);
   p.expires_at = r.integer(11);
   return p;
+}
+
+// app_<40 hex>, 0x<40 hex> or 40 hex: a CVM named by its app id.
+std::optional<Address> AppIdForm(std::string_view ref) {
+  if (ref.starts_with("app_")) ref.remove_prefix(4);
+  if (ref.size() != 40 && !(ref.size() == 42 && (ref.starts_with("0x") || ref.starts_with("0X")))) {
+    return std::nullopt;
+  }
+  absl::StatusOr<Address> a = HexDecodeFixed<20>(ref, "cvm_id");
+  if (!a.ok()) return std::nullopt;
+  return *a;
 }
 
 absl::Status CvmNotFound(std::string_view id) {
@@ -318,10 +306,19 @@ absl::StatusOr<CreatedCvm> ProvisioningStore::CreateCvm(const CvmRecord& cvm,
 absl::StatusOr<CvmRecord> ProvisioningStore::GetCvm(std::string_view workspace,
                                                     std::string_view cvm_id) {
   return Timed("get_cvm", [&]() -> absl::StatusOr<CvmRecord> {
-    ASSIGN_OR_RETURN(
-        std::vector<Row> rows,
-        db_->Query(Sql("SELECT ", kCvmColumns, " FROM cvms WHERE workspace = $1 AND id = $2"),
-                   {std::string(workspace), std::string(cvm_id)}));
+    std::vector<Row> rows;
+    if (std::optional<Address> app = AppIdForm(cvm_id); app.has_value()) {
+      ASSIGN_OR_RETURN(rows, db_->Query(Sql("SELECT ", kCvmColumns,
+                                            " FROM cvms WHERE workspace = $1 AND app_id = $2"),
+                                        {std::string(workspace), ToBytes(*app)}));
+    } else {
+      // An id, else a name (the newest CVM of that name).
+      ASSIGN_OR_RETURN(rows, db_->Query(Sql("SELECT ", kCvmColumns,
+                                            " FROM cvms WHERE workspace = $1 AND (id = $2 OR "
+                                            "name = $2) ORDER BY (id = $2) DESC, created_at DESC, "
+                                            "id DESC LIMIT 1"),
+                                        {std::string(workspace), std::string(cvm_id)}));
+    }
     if (rows.empty()) return CvmNotFound(cvm_id);
     return CvmFromRow(rows[0]);
   });

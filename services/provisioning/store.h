@@ -112,6 +112,15 @@ struct DeliveryRecord {
   int64_t delivered_at = 0;
 };
 
+struct ApiKeyRecord {
+  std::string id;  // ck_<16 hex>
+  std::string workspace;
+  std::string name;
+  Bytes secret_sha256;  // SHA-256 of the whole key string
+  int64_t created_at = 0;
+  int64_t revoked_at = 0;  // 0 while valid
+};
+
 // A delivery claimed by one worker: what to send and where.
 struct ClaimedDelivery {
   DeliveryRecord delivery;
@@ -191,6 +200,14 @@ class ProvisioningStore {
   absl::StatusOr<std::vector<DeliveryRecord>> ListDeliveries(std::string_view workspace,
                                                              std::string_view webhook_id,
                                                              int64_t limit, std::string_view after);
+
+  // API keys (the admin service). Get is by id alone: the caller compares the hash and reads the
+  // workspace from the record. Revoke is idempotent (the first revoked_at stays).
+  absl::Status CreateApiKey(const ApiKeyRecord& key);
+  absl::StatusOr<ApiKeyRecord> GetApiKey(std::string_view id);
+  absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys(std::string_view workspace);
+  absl::StatusOr<ApiKeyRecord> RevokeApiKey(std::string_view workspace, std::string_view id,
+                                            int64_t now);
 
   // Outbox. Claims up to `limit` due deliveries (pending, next_attempt_at ≤ now, no live lease)
   // for `owner` until `lease_until`; a delivery is claimed by one owner at a time.

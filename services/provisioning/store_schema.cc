@@ -43,6 +43,13 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX deliveries_due ON webhook_deliveries (state, next_attempt_at);
 CREATE INDEX deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at, id)
 )sql"},
+    {2, "api keys",
+     R"sql(
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY, workspace TEXT NOT NULL, name TEXT NOT NULL,
+  secret_sha256 BYTEA NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT NOT NULL);
+CREATE INDEX api_keys_by_workspace ON api_keys (workspace, created_at, id)
+)sql"},
 };
 
 }  // namespace

@@ -193,6 +193,43 @@ TEST_P(StoreTest, ReadsAreScopedToTheWorkspace) {
   EXPECT_THAT(store_->ListDeliveries("ws-b", "wh_a", 10, ""), HasReason(Reason::kWebhookNotFound));
 }
 
+TEST_P(StoreTest, GetCvmTakesTheIdTheAppIdOrTheName) {
+  ASSERT_TRUE(store_->CreateCvm(Cvm("cvm_1", "ws-a", 0xab, 1), {}).ok());
+  const std::string hex(40, 'b');
+  const std::string app = "abababababababababababababababababababab";
+  for (const std::string& ref :
+       {std::string("cvm_1"), "app_" + app, "0x" + app, app, std::string("web")}) {
+    absl::StatusOr<CvmRecord> got = store_->GetCvm("ws-a", ref);
+    ASSERT_TRUE(got.ok()) << ref << ": " << got.status();
+    EXPECT_EQ(got->id, "cvm_1") << ref;
+    EXPECT_THAT(store_->GetCvm("ws-b", ref), HasReason(Reason::kCvmNotFound)) << ref;
+  }
+  EXPECT_THAT(store_->GetCvm("ws-a", "app_" + hex), HasReason(Reason::kCvmNotFound));
+  EXPECT_THAT(store_->GetCvm("ws-a", "app_" + app.substr(2)), HasReason(Reason::kCvmNotFound));
+}
+
+TEST_P(StoreTest, ApiKeysAreScopedAndRevokedOnce) {
+  ApiKeyRecord k{.id = "ck_0123456789abcdef",
+                 .workspace = "ws-a",
+                 .name = "ci",
+                 .secret_sha256 = Bytes(32, 0x11),
+                 .created_at = 100};
+  ASSERT_TRUE(store_->CreateApiKey(k).ok());
+  EXPECT_FALSE(store_->CreateApiKey(k).ok());  // ids are unique
+  absl::StatusOr<ApiKeyRecord> got = store_->GetApiKey(k.id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->workspace, "ws-a");
+  EXPECT_EQ(got->secret_sha256, Bytes(32, 0x11));
+  EXPECT_EQ(got->revoked_at, 0);
+  EXPECT_THAT(*store_->ListApiKeys("ws-a"), SizeIs(1));
+  EXPECT_THAT(*store_->ListApiKeys("ws-b"), SizeIs(0));
+  EXPECT_THAT(store_->RevokeApiKey("ws-b", k.id, 200), HasReason(Reason::kApiKeyNotFound));
+  EXPECT_EQ(store_->RevokeApiKey("ws-a", k.id, 200)->revoked_at, 200);
+  EXPECT_EQ(store_->RevokeApiKey("ws-a", k.id, 300)->revoked_at, 200);  // the first one stays
+  EXPECT_EQ(store_->GetApiKey(k.id)->revoked_at, 200);
+  EXPECT_THAT(store_->GetApiKey("ck_ffffffffffffffff"), HasReason(Reason::kApiKeyNotFound));
+}
+
 TEST_P(StoreTest, ListCvmsPagesNewestFirst) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(store_

@@ -1,11 +1,40 @@
-// ProvisioningStore: webhook endpoints and the outbox (deliveries, leases, attempts).
+// ProvisioningStore: webhook endpoints, the outbox (deliveries, leases, attempts) and API keys.
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "lib/common/reason.h"
 #include "lib/common/status_macros.h"
 #include "services/provisioning/store.h"
 #include "services/provisioning/store_internal.h"
 
 namespace chainkms::provisioning {
+
+namespace store_internal {
+
+DeliveryRecord DeliveryFromRow(const store::Row& r) {
+  DeliveryRecord d;
+  d.id = r.text(0);
+  d.webhook_id = r.text(1);
+  d.workspace = r.text(2);
+  d.event_id = r.text(3);
+  d.event = r.text(4);
+  d.payload = r.text(5);
+  d.state = r.text(6);
+  d.attempts = r.integer(7);
+  d.next_attempt_at = r.integer(8);
+  d.last_http_status = r.integer(9);
+  d.last_error = r.text(10);
+  d.created_at = r.integer(11);
+  d.delivered_at = r.integer(12);
+  return d;
+}
+
+absl::Status WebhookNotFound(std::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat("no webhook ", std::string(id))),
+                    Reason::kWebhookNotFound, {{"webhook_id", std::string(id)}});
+}
+
+}  // namespace store_internal
 
 using store::Row;
 using store::SqlConn;
@@ -168,6 +197,84 @@ absl::StatusOr<std::optional<int64_t>> ProvisioningStore::NextDueAt() {
                                 "= 'pending'"));
     if (rows.empty() || rows[0].is_null(0)) return std::optional<int64_t>();
     return std::optional<int64_t>(rows[0].integer(0));
+  });
+}
+
+namespace {
+
+constexpr std::string_view kApiKeyColumns =
+    "id, workspace, name, secret_sha256, created_at, revoked_at";
+
+ApiKeyRecord ApiKeyFromRow(const Row& r) {
+  return {.id = r.text(0),
+          .workspace = r.text(1),
+          .name = r.text(2),
+          .secret_sha256 = r.blob(3),
+          .created_at = r.integer(4),
+          .revoked_at = r.integer(5)};
+}
+
+absl::Status ApiKeyNotFound(std::string_view id) {
+  return WithReason(absl::NotFoundError(absl::StrCat("no API key ", std::string(id))),
+                    Reason::kApiKeyNotFound, {{"key_id", std::string(id)}});
+}
+
+}  // namespace
+
+absl::Status ProvisioningStore::CreateApiKey(const ApiKeyRecord& key) {
+  return Timed("create_api_key", [&] {
+    return db_
+        ->Exec(
+            "INSERT INTO api_keys (id, workspace, name, secret_sha256, created_at, revoked_at) "
+            "VALUES ($1, $2, $3, $4, $5, 0)",
+            {key.id, key.workspace, key.name, key.secret_sha256, key.created_at})
+        .status();
+  });
+}
+
+absl::StatusOr<ApiKeyRecord> ProvisioningStore::GetApiKey(std::string_view id) {
+  return Timed("get_api_key", [&]() -> absl::StatusOr<ApiKeyRecord> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query(Sql("SELECT ", kApiKeyColumns, " FROM api_keys WHERE id = $1"),
+                                {std::string(id)}));
+    if (rows.empty()) return ApiKeyNotFound(id);
+    return ApiKeyFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<std::vector<ApiKeyRecord>> ProvisioningStore::ListApiKeys(
+    std::string_view workspace) {
+  return Timed("list_api_keys", [&]() -> absl::StatusOr<std::vector<ApiKeyRecord>> {
+    ASSIGN_OR_RETURN(std::vector<Row> rows,
+                     db_->Query(Sql("SELECT ", kApiKeyColumns,
+                                    " FROM api_keys WHERE workspace = $1 ORDER BY created_at, id"),
+                                {std::string(workspace)}));
+    std::vector<ApiKeyRecord> out;
+    out.reserve(rows.size());
+    for (const Row& r : rows) out.push_back(ApiKeyFromRow(r));
+    return out;
+  });
+}
+
+absl::StatusOr<ApiKeyRecord> ProvisioningStore::RevokeApiKey(std::string_view workspace,
+                                                             std::string_view id, int64_t now) {
+  return Timed("revoke_api_key", [&]() -> absl::StatusOr<ApiKeyRecord> {
+    ApiKeyRecord out;
+    absl::Status done = db_->Transaction([&](SqlConn& c) -> absl::Status {
+      RETURN_IF_ERROR(c.Exec("UPDATE api_keys SET revoked_at = $1 WHERE workspace = $2 AND id = "
+                             "$3 AND revoked_at = 0",
+                             {now, std::string(workspace), std::string(id)})
+                          .status());
+      ASSIGN_OR_RETURN(
+          std::vector<Row> rows,
+          c.Query(Sql("SELECT ", kApiKeyColumns, " FROM api_keys WHERE workspace = $1 AND id = $2"),
+                  {std::string(workspace), std::string(id)}));
+      if (rows.empty()) return ApiKeyNotFound(id);
+      out = ApiKeyFromRow(rows[0]);
+      return absl::OkStatus();
+    });
+    RETURN_IF_ERROR(done);
+    return out;
   });
 }
 
