@@ -211,9 +211,11 @@ HttpResponse CommitCvmProvision(Call& c) {
   req.set_compose_hash(*raw);
   if (raw = HexBytes(env, "encrypted_env"); !raw.ok()) return Error(raw.status());
   req.set_encrypted_env(*raw);
-  if (!contract.empty()) {
+  if (!contract.empty()) {  // Phala's contract_address is the app's contract: the app id itself
     if (raw = HexField(contract, 20, "contract_address"); !raw.ok()) return Error(raw.status());
-    req.set_kms_contract(*raw);
+    if (*raw != req.app_id()) {
+      return BadField("contract_address", "must be the app's contract, i.e. equal app_id");
+    }
   }
   if (!deployer.empty()) {
     if (raw = HexField(deployer, 20, "deployer_address"); !raw.ok()) return Error(raw.status());

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The gateway demo and end-to-end test (ctest chainkms_gateway_sdk_e2e): starts anvil, deploys the
+# contracts (kmsInfo = fresh `chainkms-kms keys init` roots), then chainkms-registry (anvil's first
+# dev key), chainkms-kms, chainkms-provisioning (SQLite, one fake node) and chainkms-gateway on
+# loopback; mints API keys for two workspaces with `chainkms-gateway apikeys create`, then drives
+# the real @phala/cloud SDK (deploy/local/gateway-sdk.mjs) against the gateway's HTTP API through
+# the on-chain KMS flows, and checks /metrics counts HTTP requests by route. Everything started is
+# stopped on exit.
+#   deploy/local/demo-gateway.sh [build dir]        default build/dev
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build/dev}
+registry_bin="$build/services/registry/chainkms-registry"
+kms_bin="$build/services/kms/chainkms-kms"
+provisioning_bin="$build/services/provisioning/chainkms-provisioning"
+gateway_bin="$build/services/gateway/chainkms-gateway"
+devnet_bin="$build/cli/chainkms-devnet"
+for b in "$registry_bin" "$kms_bin" "$provisioning_bin" "$gateway_bin" "$devnet_bin"; do
+  [ -x "$b" ] || { echo "missing $b (build it first)" >&2; exit 1; }
+done
+
+# anvil's first dev account (public, well-known; local use only).
+export CHAINKMS_DEMO_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+device=0x00000000000000000000000000000000000000000000000000000000000000d1
+os_image=0x$(printf 'chainkms-devnet-os-image' | sha256sum | cut -d' ' -f1)
+
+source deploy/local/anvil.sh
+PIDS=()
+work=$(mktemp -d)
+cleanup() {
+  local rc=$?
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${PIDS[i]}" 2>/dev/null || true
+    wait "${PIDS[i]}" 2>/dev/null || true
+  done
+  if [ "$rc" -ne 0 ]; then
+    for f in "$work"/*.log; do [ -s "$f" ] && { echo "== $f" >&2; tail -40 "$f" >&2; }; done
+  fi
+  rm -rf "$work"
+  anvil_stop
+  exit "$rc"
+}
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+# Waits for a JSON log line with message $3; prints its field $4.
+log_field() {
+  local log=$1 pid=$2 msg=$3 field=$4
+  for _ in $(seq 1 300); do
+    line=$(grep -m1 "\"msg\":\"$msg\"" "$log" || true)
+    if [ -n "$line" ]; then
+      jq -r ".$field" <<<"$line"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+anvil_start
+trap cleanup EXIT
+"$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
+"$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
+k256=$(jq -r .k256_public_key "$work/keys.json")
+"$devnet_bin" bootstrap --rpc "$ANVIL_URL" --out "$work/devnet.json" --k256-pubkey "$k256" \
+  --ca-pubkey "$(jq -r .ca_public_key_spki_der "$work/keys.json")" >/dev/null 2>&1
+kms=$(jq -r '.dstackKms' "$work/devnet.json")
+[[ "$kms" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
+
+"$registry_bin" --chain "31337=${ANVIL_URL};kms=${kms}" --listen 127.0.0.1:0 \
+  --metrics-listen 127.0.0.1:0 --dev-private-key-env CHAINKMS_DEMO_KEY >"$work/registry.log" 2>&1 &
+PIDS+=($!)
+registry_port=$(log_field "$work/registry.log" "${PIDS[-1]}" serving port) \
+  || fail "chainkms-registry did not start"
+
+"$kms_bin" --chain "31337=${ANVIL_URL};kms=${kms}" --key-dir "$work/keys/31337" \
+  --audit-log "$work/audit.log" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+  >"$work/kms.log" 2>&1 &
+PIDS+=($!)
+kms_port=$(log_field "$work/kms.log" "${PIDS[-1]}" serving port) || fail "chainkms-kms did not start"
+log_field "$work/kms.log" "${PIDS[-1]}" "all chains serving" msg >/dev/null \
+  || fail "chainkms-kms did not serve its chain"
+
+# Provisioning builds commit URLs on the gateway's public URL, so the two ports are chosen first
+# (and chosen again in the rare case another process took one meanwhile).
+for attempt in 1 2 3 4 5; do
+  prov_port=$(free_port)
+  http_port=$(free_port)
+  "$provisioning_bin" --listen "127.0.0.1:$prov_port" --metrics-listen 127.0.0.1:0 \
+    --database-url "sqlite:$work/provisioning.db" --registry "127.0.0.1:$registry_port" \
+    --kms "anvil=31337;url=http://127.0.0.1:$kms_port" \
+    --node "node-1;device_id=${device};os_image_hash=${os_image};driver=fake" \
+    --public-url "http://127.0.0.1:$http_port" >"$work/provisioning.log" 2>&1 &
+  prov_pid=$!
+  if ! log_field "$work/provisioning.log" "$prov_pid" serving port >/dev/null; then
+    wait "$prov_pid" 2>/dev/null || true
+    continue
+  fi
+  "$gateway_bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
+    --http-listen "127.0.0.1:$http_port" --provisioning "127.0.0.1:$prov_port" \
+    --registry "127.0.0.1:$registry_port" --kms "127.0.0.1:$kms_port" \
+    --health-interval 200ms --api-key-cache-ttl 1s >"$work/gateway.log" 2>&1 &
+  gw_pid=$!
+  if log_field "$work/gateway.log" "$gw_pid" "http listening" http_port >/dev/null; then
+    PIDS+=("$prov_pid" "$gw_pid")
+    break
+  fi
+  kill -TERM "$prov_pid" "$gw_pid" 2>/dev/null || true
+  wait "$prov_pid" "$gw_pid" 2>/dev/null || true
+  [ "$attempt" = 5 ] && fail "could not start provisioning and the gateway"
+done
+gw_metrics=$(log_field "$work/gateway.log" "$gw_pid" serving metrics_port)
+log_field "$work/gateway.log" "$gw_pid" "backends serving; gateway SERVING" msg >/dev/null \
+  || fail "the gateway never saw its backends serving"
+echo "gateway http://127.0.0.1:$http_port (provisioning :$prov_port, registry :$registry_port, kms :$kms_port)"
+
+key_a=$("$gateway_bin" apikeys create --workspace ws-a --name e2e --provisioning "127.0.0.1:$prov_port")
+key_b=$("$gateway_bin" apikeys create --workspace ws-b --name e2e --provisioning "127.0.0.1:$prov_port")
+[[ "$key_a" =~ ^ck_[0-9a-f]{16}_[0-9a-f]{64}$ ]] || fail "apikeys create printed no key"
+"$gateway_bin" apikeys list --workspace ws-a --provisioning "127.0.0.1:$prov_port" | grep -q e2e \
+  || fail "apikeys list does not show the key"
+
+node deploy/local/gateway-sdk.mjs --api "http://127.0.0.1:$http_port/api/v1" --key-a "$key_a" \
+  --key-b "$key_b" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" --k256 "$k256" \
+  || fail "the @phala/cloud SDK flows failed"
+
+# Revoked: the key stops working (the gateway caches lookups for --api-key-cache-ttl, 10 s).
+key_id=${key_b:0:19}
+"$gateway_bin" apikeys revoke --workspace ws-b --key-id "$key_id" \
+  --provisioning "127.0.0.1:$prov_port" >/dev/null || fail "apikeys revoke failed"
+"$gateway_bin" apikeys list --workspace ws-b --provisioning "127.0.0.1:$prov_port" --json \
+  | jq -e '.[0].revoked_at != null' >/dev/null || fail "the revoked key is not listed as revoked"
+refused=
+for _ in $(seq 1 100); do  # the cache TTL is 1 s here; poll, never sleep a fixed time
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $key_b" \
+    "http://127.0.0.1:$http_port/api/v1/kms")
+  [ "$code" = 401 ] && { refused=1; break; }
+  sleep 0.1
+done
+[ -n "$refused" ] || fail "a revoked key still works after the cache TTL"
+
+metrics=$(curl -sS --max-time 10 "http://127.0.0.1:$gw_metrics/metrics")
+for route in '/api/v1/cvms/provision' '/api/v1/cvms/{cvm}' '/api/v1/kms/{kms}/pubkey/{app_id}'; do
+  grep -F "chainkms_http_requests_total{" <<<"$metrics" | grep -F "route=\"$route\"" -q \
+    || fail "/metrics has no chainkms_http_requests_total for $route"
+done
+grep -q 'code="465"' <<<"$metrics" || fail "/metrics did not count the 465"
+echo "OK: the @phala/cloud SDK ran provision → deploy → commit, patch → confirm, prepare-only →"
+echo "    commit-update and the device flows against chainkms-gateway; workspaces stayed apart"
