@@ -4,7 +4,8 @@
 # dev key), chainkms-kms, chainkms-provisioning (SQLite, one fake node) and chainkms-gateway on
 # loopback; mints API keys for two workspaces with `chainkms-gateway apikeys create`, then drives
 # the real @phala/cloud SDK (deploy/local/gateway-sdk.mjs) against the gateway's HTTP API through
-# the on-chain KMS flows, and checks /metrics counts HTTP requests by route. Everything started is
+# the on-chain KMS flows, opens the Confirm Update page in headless Chromium (WebDriver) before and
+# after the hash is registered and clicks Confirm, and checks /metrics counts HTTP by route. Everything started is
 # stopped on exit.
 #   deploy/local/demo-gateway.sh [build dir]        default build/dev
 set -euo pipefail
@@ -125,6 +126,10 @@ key_b=$("$gateway_bin" apikeys create --workspace ws-b --name e2e --provisioning
 node deploy/local/gateway-sdk.mjs --api "http://127.0.0.1:$http_port/api/v1" --key-a "$key_a" \
   --key-b "$key_b" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" --k256 "$k256" \
   || fail "the @phala/cloud SDK flows failed"
+
+node deploy/local/confirm-page-browser.mjs --api "http://127.0.0.1:$http_port/api/v1" \
+  --key "$key_a" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" \
+  || fail "the confirm page did not work in Chromium"
 
 # Revoked: the key stops working (the gateway caches lookups for --api-key-cache-ttl, 10 s).
 key_id=${key_b:0:19}

@@ -113,6 +113,21 @@ class FakeProvisioning final : public pb::Provisioning::Service {
     resp->mutable_cvm()->set_id(req->cvm_id());
     return grpc::Status::OK;
   }
+  grpc::Status GetPendingUpdate(Ctx* ctx, const pb::GetPendingUpdateRequest* req,
+                                pb::GetPendingUpdateResponse* resp) override {
+    Record(ctx);
+    if (req->token() != "ckt_good")
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "unknown");
+    resp->set_state("pending");
+    resp->set_cvm_name(pending_name);
+    pb::OnChainHashRequired* u = resp->mutable_update();
+    u->set_compose_hash(std::string(32, '\xab'));
+    u->set_app_id(std::string(20, '\xcd'));
+    u->mutable_kms()->set_chain_id(8453);
+    u->mutable_onchain_action()->set_method("addComposeHash(bytes32)");
+    u->mutable_onchain_action()->set_calldata("\x1e\x07");
+    return grpc::Status::OK;
+  }
   grpc::Status ListKms(Ctx* ctx, const pb::ListKmsRequest*, pb::ListKmsResponse* resp) override {
     Record(ctx);
     pb::KmsRef* k = resp->add_kms();
@@ -136,6 +151,7 @@ class FakeProvisioning final : public pb::Provisioning::Service {
   std::function<grpc::Status(const pb::GetCvmRequest&, pb::GetCvmResponse*)> get_cvm;
   std::function<grpc::Status(const pb::PatchCvmRequest&, pb::PatchCvmResponse*)> patch;
   pb::PatchCvmRequest last_patch;
+  std::string pending_name = "web";
   std::string compose = R"({"docker_compose_file":"old","allowed_envs":["A"],"public_logs":true})";
   std::atomic<int> calls{0};
   chainkms::Mutex mu;

@@ -3,9 +3,12 @@
 // REST mapping (Phala Cloud shapes, errors, hardening).
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/testing/command.h"
 #include "lib/testing/status_matchers.h"
 #include "nlohmann/json.hpp"
+#include "services/gateway/confirm_page.h"
 #include "services/gateway/gateway_fixture_test.h"
+#include "services/gateway/http_server.h"
 
 namespace chainkms::gateway {
 namespace {
@@ -269,6 +272,63 @@ TEST_F(GatewayTest, CorsIsOffByDefaultAndOnForListedOrigins) {
                              "Access-Control-Allow-Origin", "https://app.example")));
   req.method = "OPTIONS";
   EXPECT_EQ(cors.Handle(req).status, 204);
+}
+
+TEST_F(GatewayTest, TheConfirmPageEscapesWhatItPrintsAndLocksItselfDown) {
+  prov_.pending_name = "<img src=x onerror=alert(1)>";
+  HttpResponse r = Rest("GET", "/cvms/cvm_1/confirm-update?token=ckt_good", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(r.body, Not(HasSubstr("<img")));
+  EXPECT_THAT(r.body, HasSubstr("&lt;img src=x onerror=alert(1)&gt;"));
+  EXPECT_THAT(r.body, HasSubstr("Base (ID: 8453)"));
+  EXPECT_THAT(r.body, HasSubstr("Compose hash NOT registered"));
+  EXPECT_THAT(r.body, HasSubstr("0x1e07"));
+  EXPECT_THAT(r.body, Not(HasSubstr("http://")));  // no external asset
+  EXPECT_THAT(r.body, Not(HasSubstr("https://")));
+  std::string csp;
+  for (const auto& [k, v] : r.headers) {
+    if (k == "Content-Security-Policy") csp = v;
+  }
+  EXPECT_THAT(csp, HasSubstr("default-src 'none'"));
+  EXPECT_THAT(csp, HasSubstr("script-src 'sha256-"));
+  EXPECT_THAT(csp, Not(HasSubstr("unsafe-inline")));
+  EXPECT_EQ(prov_.Last().workspace, "");  // the token is the credential
+  // A bad token: a page saying so, never the token echoed back.
+  r = Rest("GET", "/cvms/cvm_1/confirm-update?token=%3Cscript%3E", "");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_THAT(r.body, Not(HasSubstr("<script>alert")));
+  EXPECT_EQ(Rest("GET", "/cvms/cvm_1/confirm-update", "").status, 400);
+  EXPECT_EQ(Rest("POST", "/cvms/cvm_1/confirm-update?token=ckt_good", "").status, 405);
+  EXPECT_EQ(HtmlEscape(R"(<a href="x" title='y'>&</a>)"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+}
+
+// The CivetWeb server itself: size limit before reading, security headers, request id.
+TEST_F(GatewayTest, TheHttpServerRefusesOversizedBodiesAndSetsSecurityHeaders) {
+  server::Metrics metrics;
+  absl::StatusOr<std::unique_ptr<HttpServer>> http = HttpServer::Start(
+      {.listen = "127.0.0.1:0", .threads = 2, .max_body_bytes = 2048, .metrics = &metrics},
+      [this](const HttpRequest& r) { return rest_->Handle(r); });
+  ASSERT_TRUE(http.ok()) << http.status();
+  const std::string url = absl::StrCat("http://127.0.0.1:", (*http)->port());
+  testutil::CommandResult big = testutil::RunCommand(absl::StrCat(
+      "head -c 4096 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- "
+      "-H 'X-API-Key: ",
+      Key('1'), "' ", url, "/api/v1/cvms/provision"));
+  EXPECT_EQ(big.out, "413");
+  testutil::CommandResult ok = testutil::RunCommand(absl::StrCat(
+      "curl -s -D - -o /dev/null -H 'X-API-Key: ", Key('1'), "' ", url, "/api/v1/kms"));
+  EXPECT_THAT(ok.out, HasSubstr("200 OK"));
+  EXPECT_THAT(ok.out, HasSubstr("X-Content-Type-Options: nosniff"));
+  EXPECT_THAT(ok.out, HasSubstr("Cache-Control: no-store"));
+  EXPECT_THAT(ok.out, HasSubstr("X-Request-Id: "));
+  EXPECT_THAT(ok.out, Not(HasSubstr("Access-Control-Allow-Origin")));
+  EXPECT_THAT(
+      metrics.Serialize(),
+      HasSubstr(R"(chainkms_http_requests_total{code="200",method="GET",route="/api/v1/kms"} 1)"));
+  EXPECT_THAT(metrics.Serialize(), HasSubstr(R"(code="413")"));
+  (*http)->Stop();
 }
 
 }  // namespace

@@ -147,6 +147,13 @@ grpc::Status ProvisioningProxy::CommitCvmUpdate(Ctx* ctx, const pb::CommitCvmUpd
                  Credential::kOptionalApiKey);
 }
 
+grpc::Status ProvisioningProxy::GetPendingUpdate(Ctx* ctx, const pb::GetPendingUpdateRequest* req,
+                                                 pb::GetPendingUpdateResponse* resp) {
+  return Forward(gateway_, ctx, gateway_.backends().provisioning(),
+                 &pb::Provisioning::StubInterface::GetPendingUpdate, *req, resp, Idempotency::kRead,
+                 Credential::kOptionalApiKey);
+}
+
 grpc::Status RegistryProxy::GetApp(Ctx* ctx, const pb::GetAppRequest* req,
                                    pb::GetAppResponse* resp) {
   return Forward(gateway_, ctx, gateway_.backends().registry(),

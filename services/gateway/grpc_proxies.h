@@ -1,6 +1,8 @@
 // The gateway's public gRPC API: the backends' own services re-served, so a client generated
 // from proto/ talks to the gateway exactly as it would to the backend, with an API key:
-//   chainkms.v1.Provisioning  every RPC (CommitCvmUpdate needs no key: its token is the credential)
+//   chainkms.v1.Provisioning  every RPC (CommitCvmUpdate and GetPendingUpdate need no key: the
+//   token is
+//                             the credential)
 //   chainkms.v1.Registry      the reads, CheckPrerequisites, PrepareTransaction,
 //                             SubmitSignedTransaction, GetTransaction; the registry's own signing
 //                             writes answer UNIMPLEMENTED here (the custodial flows use them)
@@ -51,6 +53,8 @@ class ProvisioningProxy final : public chainkms::v1::Provisioning::Service {
                              chainkms::v1::DeleteWebhookResponse*) override;
   grpc::Status CommitCvmUpdate(Ctx*, const chainkms::v1::CommitCvmUpdateRequest*,
                                chainkms::v1::CommitCvmUpdateResponse*) override;
+  grpc::Status GetPendingUpdate(Ctx*, const chainkms::v1::GetPendingUpdateRequest*,
+                                chainkms::v1::GetPendingUpdateResponse*) override;
 
  private:
   Gateway& gateway_;

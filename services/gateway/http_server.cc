@@ -204,7 +204,14 @@ void HttpServer::Serve(mg_connection* conn) {
   if (req.method != "HEAD" && !resp.body.empty())
     mg_write(conn, resp.body.data(), resp.body.size());
   if (options_.metrics != nullptr) {
-    options_.metrics->RecordHttp(resp.route, req.method, resp.status, absl::Now() - start);
+    // Method names are the client's words: only the known ones become label values.
+    static constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                                    "PATCH", "DELETE", "OPTIONS"};
+    std::string_view method = "OTHER";
+    for (std::string_view m : kMethods) {
+      if (req.method == m) method = m;
+    }
+    options_.metrics->RecordHttp(resp.route, method, resp.status, absl::Now() - start);
   }
 }
 

@@ -12,6 +12,7 @@
 #include "lib/common/reason.h"
 #include "lib/server/logging.h"
 #include "lib/server/status.h"
+#include "services/gateway/confirm_page.h"
 #include "services/gateway/rest_internal.h"
 
 namespace chainkms::gateway {
@@ -280,6 +281,34 @@ HttpResponse RestApi::Handle(const HttpRequest& req) {
     return r;
   };
 
+  // The confirm page, outside /api/v1: GET /cvms/{cvm}/confirm-update?token=…
+  {
+    std::vector<std::string> parts = absl::StrSplit(req.path, '/');
+    if (parts.size() == 4 && parts[0].empty() && parts[1] == "cvms" &&
+        parts[3] == "confirm-update") {
+      HttpResponse r;
+      if (req.method != "GET" && req.method != "HEAD") {
+        r = rest::Json(405, {{"detail", "method not allowed"}});
+      } else if (parts[2].empty() || parts[2].size() > 200 ||
+                 !std::all_of(parts[2].begin(), parts[2].end(), rest::IsSegmentChar)) {
+        r = rest::BadField("path", "has a segment with characters outside [A-Za-z0-9._~-]");
+      } else {
+        absl::StatusOr<CallScope> scope =
+            gateway_.AdmitOptionalKey("", req.remote, request_id, absl::InfiniteFuture(), nullptr);
+        if (!scope.ok()) {
+          r = rest::Error(scope.status());
+        } else {
+          rest::Call call{.http = req,
+                          .segments = {"cvms", parts[2]},
+                          .scope = *std::move(scope),
+                          .gateway = gateway_};
+          r = rest::ConfirmPage(call);
+        }
+      }
+      r.route = "/cvms/{cvm}/confirm-update";
+      return finish(r);
+    }
+  }
   constexpr std::string_view kPrefix = "/api/v1";
   if (req.path.size() > 2048 || !req.path.starts_with(kPrefix) ||
       (req.path.size() > kPrefix.size() && req.path[kPrefix.size()] != '/')) {

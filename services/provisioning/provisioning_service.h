@@ -83,6 +83,8 @@ class ProvisioningService final : public chainkms::v1::Provisioning::Service {
                                chainkms::v1::ConfirmCvmPatchResponse*) override;
   grpc::Status CommitCvmUpdate(Ctx*, const chainkms::v1::CommitCvmUpdateRequest*,
                                chainkms::v1::CommitCvmUpdateResponse*) override;
+  grpc::Status GetPendingUpdate(Ctx*, const chainkms::v1::GetPendingUpdateRequest*,
+                                chainkms::v1::GetPendingUpdateResponse*) override;
 
   // Webhooks (provisioning_webhooks.cc).
   grpc::Status CreateWebhook(Ctx*, const chainkms::v1::CreateWebhookRequest*,
@@ -122,6 +124,12 @@ class ProvisioningService final : public chainkms::v1::Provisioning::Service {
                          chainkms::v1::ConfirmCvmPatchResponse* resp);
   absl::Status DoCommitUpdate(const Ctx& ctx, const chainkms::v1::CommitCvmUpdateRequest& req,
                               chainkms::v1::CommitCvmUpdateResponse* resp);
+  absl::Status DoGetPendingUpdate(const Ctx& ctx, const chainkms::v1::GetPendingUpdateRequest& req,
+                                  chainkms::v1::GetPendingUpdateResponse* resp);
+  // The pending update a commit token names, for the CVM `cvm_ref` (id, app id or name) and, when
+  // `ws` is not empty, that workspace; HASH_INVALID_OR_EXPIRED "unknown" otherwise.
+  absl::StatusOr<PendingUpdate> PendingOfToken(std::string_view ws, std::string_view cvm_ref,
+                                               std::string_view token);
   // Applies a verified pending update and restarts the CVM.
   absl::StatusOr<CvmRecord> ApplyPending(const PendingUpdate& pending);
 

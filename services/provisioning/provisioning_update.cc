@@ -222,6 +222,61 @@ grpc::Status ProvisioningService::ConfirmCvmPatch(Ctx* ctx, const pb::ConfirmCvm
   return Handle(serving_.unary, [&] { return DoConfirm(*ctx, *req, resp); });
 }
 
+absl::StatusOr<PendingUpdate> ProvisioningService::PendingOfToken(std::string_view ws,
+                                                                  std::string_view cvm_ref,
+                                                                  std::string_view token) {
+  if (!IsCommitToken(token)) return Expired("unknown", "unknown commit token");
+  ASSIGN_OR_RETURN(PendingUpdate pending, store_.GetPendingByToken(TokenHash(token)));
+  if (!ws.empty() && pending.workspace != ws) return Expired("unknown", "unknown commit token");
+  if (pending.cvm_id != cvm_ref) {  // the CVM named another way (app id, name)?
+    absl::StatusOr<CvmRecord> named = store_.GetCvm(pending.workspace, cvm_ref);
+    if (!named.ok() && !absl::IsNotFound(named.status())) return named.status();
+    if (!named.ok() || named->id != pending.cvm_id) {
+      return Expired("unknown", "unknown commit token");
+    }
+  }
+  return pending;
+}
+
+absl::Status ProvisioningService::DoGetPendingUpdate(const Ctx& ctx,
+                                                     const pb::GetPendingUpdateRequest& req,
+                                                     pb::GetPendingUpdateResponse* resp) {
+  ASSIGN_OR_RETURN(std::string ws, OptionalWorkspaceOf(ctx));
+  ASSIGN_OR_RETURN(PendingUpdate pending, PendingOfToken(ws, req.cvm_id(), req.token()));
+  const absl::Status usable = CheckPendingUsable(pending, Now());
+  resp->set_state(usable.ok() ? "pending" : MetadataOf(usable).at("detail"));
+  ASSIGN_OR_RETURN(CvmRecord cvm, store_.GetCvm(pending.workspace, pending.cvm_id));
+  resp->set_cvm_name(cvm.name);
+  ASSIGN_OR_RETURN(pb::KmsRef kms, KmsRefOf(&ctx, cvm));
+  ASSIGN_OR_RETURN(pb::CheckPrerequisitesResponse check,
+                   registry_.CheckPrerequisites(&ctx, kms.chain_id(), cvm.app_id,
+                                                pending.compose_hash, {cvm.device_id}));
+  const AbiValue arg = AbiValue::FixedBytes(ByteView(pending.compose_hash.bytes));
+  ASSIGN_OR_RETURN(Bytes calldata, EncodeCall(sig::kAddComposeHash, {&arg, 1}));
+  pb::OnChainHashRequired* out = resp->mutable_update();
+  out->set_compose_hash(Raw(pending.compose_hash));
+  out->set_app_id(Raw(cvm.app_id));
+  out->set_device_id(Raw(cvm.device_id));
+  *out->mutable_kms() = kms;
+  pb::OnChainStatus* status = out->mutable_onchain_status();
+  status->set_compose_hash_allowed(check.compose_hash_allowed(0));
+  status->set_device_id_allowed(check.device_id_allowed(0) || check.allow_any_device());
+  status->set_is_allowed(status->compose_hash_allowed() && status->device_id_allowed());
+  status->set_block_number(check.block_number());
+  pb::OnChainAction* action = out->mutable_onchain_action();
+  action->set_to(Raw(cvm.app_id));
+  action->set_method(std::string(sig::kAddComposeHash));
+  action->set_calldata(Raw(ByteView(calldata)));
+  out->set_app_compose(pending.app_compose);
+  out->set_expires_at(pending.expires_at);
+  return absl::OkStatus();
+}
+
+grpc::Status ProvisioningService::GetPendingUpdate(Ctx* ctx, const pb::GetPendingUpdateRequest* req,
+                                                   pb::GetPendingUpdateResponse* resp) {
+  return Handle(serving_.unary, [&] { return DoGetPendingUpdate(*ctx, *req, resp); });
+}
+
 absl::Status ProvisioningService::DoCommitUpdate(const Ctx& ctx,
                                                  const pb::CommitCvmUpdateRequest& req,
                                                  pb::CommitCvmUpdateResponse* resp) {
@@ -240,16 +295,7 @@ absl::Status ProvisioningService::DoCommitUpdate(const Ctx& ctx,
   if (!req.compose_hash().empty()) {
     ASSIGN_OR_RETURN(asked, server::ToHash(req.compose_hash(), "compose_hash"));
   }
-  if (!IsCommitToken(req.token())) return Expired("unknown", "unknown commit token");
-  ASSIGN_OR_RETURN(PendingUpdate pending, store_.GetPendingByToken(TokenHash(req.token())));
-  if (!ws.empty() && pending.workspace != ws) return Expired("unknown", "unknown commit token");
-  if (pending.cvm_id != req.cvm_id()) {  // the CVM named another way (app id, name)?
-    absl::StatusOr<CvmRecord> named = store_.GetCvm(pending.workspace, req.cvm_id());
-    if (!named.ok() && !absl::IsNotFound(named.status())) return named.status();
-    if (!named.ok() || named->id != pending.cvm_id) {
-      return Expired("unknown", "unknown commit token");
-    }
-  }
+  ASSIGN_OR_RETURN(PendingUpdate pending, PendingOfToken(ws, req.cvm_id(), req.token()));
   RETURN_IF_ERROR(CheckPendingUsable(pending, Now()));
   if (asked.has_value() && *asked != pending.compose_hash) {
     return Expired("hash_mismatch", absl::StrCat("compose hash ", Hex0x(asked->bytes),
