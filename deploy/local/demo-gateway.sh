@@ -5,7 +5,8 @@
 # loopback; mints API keys for two workspaces with `chainkms-gateway apikeys create`, then drives
 # the real @phala/cloud SDK (deploy/local/gateway-sdk.mjs) against the gateway's HTTP API through
 # the on-chain KMS flows, opens the Confirm Update page in headless Chromium (WebDriver) before and
-# after the hash is registered and clicks Confirm, and checks /metrics counts HTTP by route. Everything started is
+# after the hash is registered and clicks Confirm, runs the custodial DeployCvm / UpdateCvm flows
+# over gRPC, and checks /metrics counts HTTP by route. Everything started is
 # stopped on exit.
 #   deploy/local/demo-gateway.sh [build dir]        default build/dev
 set -euo pipefail
@@ -22,6 +23,7 @@ done
 
 # anvil's first dev account (public, well-known; local use only).
 export CHAINKMS_DEMO_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+owner=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
 device=0x00000000000000000000000000000000000000000000000000000000000000d1
 os_image=0x$(printf 'chainkms-devnet-os-image' | sha256sum | cut -d' ' -f1)
 
@@ -102,7 +104,7 @@ for attempt in 1 2 3 4 5; do
   "$gateway_bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
     --http-listen "127.0.0.1:$http_port" --provisioning "127.0.0.1:$prov_port" \
     --registry "127.0.0.1:$registry_port" --kms "127.0.0.1:$kms_port" \
-    --health-interval 200ms --api-key-cache-ttl 1s >"$work/gateway.log" 2>&1 &
+    --health-interval 200ms --api-key-cache-ttl 1s --custodial-signers "ws-a=$owner" >"$work/gateway.log" 2>&1 &
   gw_pid=$!
   if log_field "$work/gateway.log" "$gw_pid" "http listening" http_port >/dev/null; then
     PIDS+=("$prov_pid" "$gw_pid")
@@ -130,6 +132,11 @@ node deploy/local/gateway-sdk.mjs --api "http://127.0.0.1:$http_port/api/v1" --k
 node deploy/local/confirm-page-browser.mjs --api "http://127.0.0.1:$http_port/api/v1" \
   --key "$key_a" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" \
   || fail "the confirm page did not work in Chromium"
+
+gw_port=$(log_field "$work/gateway.log" "$gw_pid" serving port)
+node deploy/local/gateway-custodial.mjs --gateway "127.0.0.1:$gw_port" --key-a "$key_a" \
+  --key-b "$key_b" --owner "$owner" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" \
+  || fail "the custodial DeployCvm / UpdateCvm flows failed"
 
 # Revoked: the key stops working (the gateway caches lookups for --api-key-cache-ttl, 10 s).
 key_id=${key_b:0:19}

@@ -2,8 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "lib/common/hex.h"
 
 namespace chainkms::gateway {
 
@@ -44,6 +46,10 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
                   "origins allowed by CORS, comma-separated (empty: CORS off)");
   flags.AddDuration("health-interval", &config->health_interval, absl::Seconds(2),
                     "how often the backends' health is checked", server::NonNegativeDuration());
+  flags.AddString("custodial-signers", &config->custodial_signers_text, "",
+                  "registry signers each workspace may use in DeployCvm/UpdateCvm, "
+                  "whitespace-separated <workspace>=0x<40 hex>[,0x<40 hex>…] (empty: custodial "
+                  "flows refused)");
 }
 
 absl::Status FinishConfig(Config* config, const EnvLookup&) {
@@ -57,6 +63,27 @@ absl::Status FinishConfig(Config* config, const EnvLookup&) {
                        "(CHAINKMS_CORS_ORIGINS)"));
     }
     config->cors_origin_list.push_back(std::move(origin));
+  }
+  config->custodial_signers.clear();
+  for (absl::string_view spec : absl::StrSplit(config->custodial_signers_text,
+                                               absl::ByAnyChar(" \t\n"), absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(spec, absl::MaxSplits('=', 1));
+    const std::string ws(kv.first.data(), kv.first.size());
+    bool ok = !ws.empty() && ws.size() <= 64 && !kv.second.empty();
+    for (char c : ws)
+      ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+    std::vector<std::string>& out = config->custodial_signers[ws];
+    for (absl::string_view a : absl::StrSplit(kv.second, ',')) {
+      absl::StatusOr<Bytes> raw = HexDecode(std::string_view(a.data(), a.size()));
+      ok = ok && raw.ok() && raw->size() == 20;
+      if (ok) out.emplace_back(raw->begin(), raw->end());
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--custodial-signers: \"", std::string(spec.data(), spec.size()),
+          "\": expected <workspace>=0x<40 hex>[,0x<40 hex>…] (CHAINKMS_CUSTODIAL_SIGNERS)"));
+    }
   }
   if (config->rate_limit > 0 && config->rate_burst < 1) {
     return absl::InvalidArgumentError("--rate-burst: must be at least 1 (CHAINKMS_RATE_BURST)");

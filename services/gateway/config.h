@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,11 +32,15 @@ struct Config {
   std::string cors_origins;  // comma-separated; "" = CORS off
   std::vector<std::string> cors_origin_list;
   absl::Duration health_interval = absl::Seconds(2);
+  // Which registry signers each workspace may use in the custodial flows (raw --custodial-signers
+  // and parsed: workspace → 20-byte addresses).
+  std::string custodial_signers_text;
+  std::map<std::string, std::vector<std::string>> custodial_signers;
 };
 
 // Registers the server flags plus --provisioning, --registry, --kms, --backend-timeout,
 // --api-key-cache-ttl, --rate-limit, --rate-burst, --http-listen, --http-threads,
-// --max-body-bytes, --cors-origins, --health-interval.
+// --max-body-bytes, --cors-origins, --health-interval, --custodial-signers.
 void RegisterFlags(server::FlagSet& flags, Config* config);
 
 // After Parse: splits --cors-origins and checks the rate flags. Errors name the flag.

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "lib/common/reason.h"
@@ -229,7 +230,8 @@ HttpResponse CommitCvmProvision(Call& c) {
   const pb::Cvm& cvm = resp.cvm();
   // CommitCvmProvisionSchema wants a numeric id: the first 48 bits of ours (informational; use
   // `cvm_id` or app_<app id> in paths).
-  const int64_t numeric = std::stoll(cvm.id().substr(4, 12), nullptr, 16);
+  int64_t numeric = 0;
+  if (cvm.id().size() >= 16) (void)absl::SimpleHexAtoi(cvm.id().substr(4, 12), &numeric);
   json out = CvmJson(cvm, c.scope.workspace);
   out["cvm_id"] = cvm.id();
   out["id"] = numeric;

@@ -10,6 +10,7 @@
 #include "services/gateway/access.h"
 #include "services/gateway/apikeys_cli.h"
 #include "services/gateway/backends.h"
+#include "services/gateway/custodial.h"
 #include "services/gateway/gateway.h"
 #include "services/gateway/grpc_proxies.h"
 #include "services/gateway/http_server.h"
@@ -32,10 +33,15 @@ absl::Status Run(const Config& config, const Deps& deps) {
   server.AddService(&provisioning);
   server.AddService(&registry);
   server.AddService(&kms);
+  GatewayFlows flows(gateway, config.custodial_signers);
+  server.AddService(&flows);
   log.Info(
       "backends",
       {{"provisioning", config.provisioning}, {"registry", config.registry}, {"kms", config.kms}});
   if (config.rate_limit == 0) log.Warn("per-key rate limit off (--rate-limit 0)");
+  for (const auto& [ws, signers] : config.custodial_signers) {
+    log.Info("custodial flows allowed", {{"workspace", ws}, {"signers", signers.size()}});
+  }
 
   RestApi rest(gateway, {.cors_origins = config.cors_origin_list});
   std::unique_ptr<HttpServer> http;
