@@ -140,8 +140,8 @@ absl::StatusOr<ParseOutcome> FlagSet::Parse(int argc, const char* const* argv,
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") return ParseOutcome::kHelp;
     if (arg.substr(0, 2) != "--" || arg.size() == 2) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unexpected argument \"", std::string(arg), "\" (flags look like --name=value)"));
+      return absl::InvalidArgumentError(absl::StrCat("unexpected argument \"", std::string(arg),
+                                                     "\" (flags look like --name=value)"));
     }
     std::string_view body = arg.substr(2);
     std::string_view name = body;
@@ -161,8 +161,8 @@ absl::StatusOr<ParseOutcome> FlagSet::Parse(int argc, const char* const* argv,
       } else if (i + 1 < argc) {
         value = argv[++i];
       } else {
-        return absl::InvalidArgumentError(absl::StrCat("--", std::string(name), ": needs a value (",
-                                                       EnvName(name), ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", std::string(name), ": needs a value (", EnvName(name), ")"));
       }
     }
     from_args[std::string(name)] = *std::move(value);
@@ -187,8 +187,9 @@ absl::StatusOr<ParseOutcome> FlagSet::Parse(int argc, const char* const* argv,
 }
 
 std::string FlagSet::Help() const {
-  std::string out = absl::StrCat(summary_, "\n\nFlags (each also read from its environment variable;"
-                                           " a flag wins over the environment):\n");
+  std::string out = absl::StrCat(summary_,
+                                 "\n\nFlags (each also read from its environment variable;"
+                                 " a flag wins over the environment):\n");
   for (const auto& flag : flags_) {
     absl::StrAppend(&out, "  --", flag->name, flag->is_bool ? "" : "=VALUE", "  [",
                     EnvName(flag->name), "]\n      ", flag->help, " (default: \"",
@@ -269,8 +270,7 @@ Validator<absl::Duration> NonNegativeDuration() {
   };
 }
 
-void RegisterServerFlags(FlagSet& flags, ServerConfig* config) {
-  ServerConfig defaults;
+void RegisterServerFlags(FlagSet& flags, ServerConfig* config, const ServerConfig& defaults) {
   flags.AddString("listen", &config->listen, defaults.listen,
                   "gRPC listen address host:port (port 0 picks a free port)", IsHostPort());
   flags.AddString("metrics-listen", &config->metrics_listen, defaults.metrics_listen,

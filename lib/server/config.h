@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "lib/common/env.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/common/env.h"
 
 namespace chainkms::server {
 
@@ -75,8 +75,8 @@ class FlagSet {
 };
 
 // Validators for common shapes.
-Validator<std::string> IsHostPort();           // "127.0.0.1:50051", "[::1]:0", "localhost:8080"
-Validator<std::string> IsHostPortOrEmpty();    // as above, or "" (feature off)
+Validator<std::string> IsHostPort();         // "127.0.0.1:50051", "[::1]:0", "localhost:8080"
+Validator<std::string> IsHostPortOrEmpty();  // as above, or "" (feature off)
 Validator<std::string> OneOf(std::vector<std::string> allowed);
 Validator<std::string> NonEmpty();
 Validator<int64_t> InRange(int64_t min, int64_t max);
@@ -97,7 +97,10 @@ struct ServerConfig {
 
 // Registers --listen, --metrics-listen, --max-concurrent-rpcs, --max-concurrent-streams,
 // --log-level, --shutdown-grace.
-void RegisterServerFlags(FlagSet& flags, ServerConfig* config);
+// `defaults` gives a service its own ports (every service has distinct ones, so a laptop runs all
+// four with no flags).
+void RegisterServerFlags(FlagSet& flags, ServerConfig* config,
+                         const ServerConfig& defaults = ServerConfig());
 
 // Defaults for in-process tests: every port is 0 (the kernel picks one).
 ServerConfig TestServerConfig();

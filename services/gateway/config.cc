@@ -5,14 +5,16 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "lib/common/hex.h"
 
 namespace chainkms::gateway {
 
 void RegisterFlags(server::FlagSet& flags, Config* config) {
-  config->server.listen = "127.0.0.1:50050";
-  config->server.metrics_listen = "127.0.0.1:9460";
-  server::RegisterServerFlags(flags, &config->server);
+  server::ServerConfig defaults;
+  defaults.listen = "127.0.0.1:50050";
+  defaults.metrics_listen = "127.0.0.1:9460";
+  server::RegisterServerFlags(flags, &config->server, defaults);
   const std::string backend_help =
       " gRPC address (host:port, or dns:///name:port for every address of a Kubernetes headless "
       "Service, round-robin)";
@@ -55,7 +57,8 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
 absl::Status FinishConfig(Config* config, const EnvLookup&) {
   config->cors_origin_list.clear();
   for (absl::string_view o : absl::StrSplit(config->cors_origins, ',', absl::SkipWhitespace())) {
-    std::string origin(o.data(), o.size());
+    absl::string_view trimmed = absl::StripAsciiWhitespace(o);
+    std::string origin(trimmed.data(), trimmed.size());
     if (origin != "*" && !origin.starts_with("http://") && !origin.starts_with("https://")) {
       return absl::InvalidArgumentError(
           absl::StrCat("--cors-origins: \"", origin,

@@ -200,9 +200,7 @@ void HttpServer::Serve(mg_connection* conn) {
                     "\r\nContent-Security-Policy: default-src 'none'; frame-ancestors 'none'");
   if (too_large) absl::StrAppend(&head, "\r\nConnection: close");
   absl::StrAppend(&head, "\r\n\r\n");
-  mg_write(conn, head.data(), head.size());
-  if (req.method != "HEAD" && !resp.body.empty())
-    mg_write(conn, resp.body.data(), resp.body.size());
+  // Counted before the answer leaves: a client that saw it also sees it counted.
   if (options_.metrics != nullptr) {
     // Method names are the client's words: only the known ones become label values.
     static constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",   "PUT",
@@ -213,6 +211,9 @@ void HttpServer::Serve(mg_connection* conn) {
     }
     options_.metrics->RecordHttp(resp.route, method, resp.status, absl::Now() - start);
   }
+  mg_write(conn, head.data(), head.size());
+  if (req.method != "HEAD" && !resp.body.empty())
+    mg_write(conn, resp.body.data(), resp.body.size());
 }
 
 }  // namespace chainkms::gateway

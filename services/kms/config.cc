@@ -16,7 +16,10 @@
 namespace chainkms::kms {
 
 void RegisterFlags(server::FlagSet& flags, Config* config) {
-  server::RegisterServerFlags(flags, &config->server);
+  server::ServerConfig defaults;
+  defaults.listen = "127.0.0.1:50052";
+  defaults.metrics_listen = "127.0.0.1:9465";
+  server::RegisterServerFlags(flags, &config->server, defaults);
   flags.AddString("chain", &config->chain_specs, "",
                   "chains served, whitespace-separated specs "
                   "<chain id>=<rpc url>[,<rpc url>...];kms=<DstackKms address>");

@@ -9,7 +9,10 @@
 namespace chainkms::provisioning {
 
 void RegisterFlags(server::FlagSet& flags, Config* config) {
-  server::RegisterServerFlags(flags, &config->server);
+  server::ServerConfig defaults;
+  defaults.listen = "127.0.0.1:50053";
+  defaults.metrics_listen = "127.0.0.1:9466";
+  server::RegisterServerFlags(flags, &config->server, defaults);
   flags.AddString("database-url", &config->database_url, "sqlite:chainkms-provisioning.db",
                   "the Store: sqlite:<file> (embedded default; WAL, no setup) or "
                   "postgres://user:password@host:port/db (several replicas)");

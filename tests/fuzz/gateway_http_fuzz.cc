@@ -35,10 +35,18 @@ struct World {
           resp->set_secret_sha256(std::string(h.bytes.begin(), h.bytes.end()));
           return grpc::Status::OK;
         });
-    Backends::Stubs stubs{.provisioning = std::make_unique<NiceMock<pb::MockProvisioningStub>>(),
+    auto provisioning = std::make_unique<NiceMock<pb::MockProvisioningStub>>();
+    auto registry = std::make_unique<NiceMock<pb::MockRegistryStub>>();
+    auto kms = std::make_unique<NiceMock<pb::MockKmsStub>>();
+    // The world lives for the whole run (never destroyed): its mocks verify nothing at exit.
+    ::testing::Mock::AllowLeak(admin.get());
+    ::testing::Mock::AllowLeak(provisioning.get());
+    ::testing::Mock::AllowLeak(registry.get());
+    ::testing::Mock::AllowLeak(kms.get());
+    Backends::Stubs stubs{.provisioning = std::move(provisioning),
                           .admin = std::move(admin),
-                          .registry = std::make_unique<NiceMock<pb::MockRegistryStub>>(),
-                          .kms = std::make_unique<NiceMock<pb::MockKmsStub>>()};
+                          .registry = std::move(registry),
+                          .kms = std::move(kms)};
     backends = std::make_unique<Backends>(std::move(stubs), absl::Seconds(1));
     auth = std::make_unique<ApiKeyAuthenticator>(backends->admin(), SystemClock::Get(),
                                                  absl::Seconds(10));
