@@ -12,6 +12,17 @@
 #include "services/gateway/apikeys_cli.h"
 #include "services/gateway/server.h"
 
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "lib/server/logging.h"
+#include "lib/testing/grpc_health.h"
+
 namespace chainkms::gateway {
 namespace {
 
@@ -86,6 +97,44 @@ TEST(GatewayConfigTest, ApiKeysSubcommandUsage) {
                         "--provisioning=127.0.0.1:1", "--timeout=1"};
   EXPECT_EQ(RunApiKeysCommand(6, const_cast<char**>(down), out, err), 1);
   EXPECT_THAT(err.str(), HasSubstr("--provisioning"));
+}
+
+// Run: health is SERVING only while every backend answers SERVING, and follows them down and up.
+TEST(GatewayServerTest, HealthFollowsTheBackends) {
+  grpc::EnableDefaultHealthCheckService(true);
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  std::unique_ptr<grpc::Server> backend = builder.BuildAndStart();
+  ASSERT_NE(backend, nullptr);
+  const std::string target = absl::StrCat("127.0.0.1:", port);
+  Config config;
+  config.server = server::TestServerConfig();
+  config.provisioning = config.registry = config.kms = target;
+  config.http_listen = "127.0.0.1:0";
+  config.health_interval = absl::Milliseconds(50);
+  server::Logger quiet([](std::string_view) {});
+  chainkms::Notification stop;
+  std::atomic<int> grpc_port{0};
+  std::atomic<int> http_port{0};
+  Deps deps{.logger = &quiet,
+            .on_serving = [&](int p, int) { grpc_port = p; },
+            .on_http = [&](int p) { http_port = p; },
+            .stop = &stop};
+  absl::Status result;
+  std::thread run([&] { result = gateway::Run(config, deps); });
+  for (int i = 0; i < 500 && grpc_port == 0; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_NE(grpc_port, 0);
+  EXPECT_NE(http_port, 0);
+  EXPECT_TRUE(testutil::WaitForHealth(grpc_port, 1, absl::Seconds(10)));  // SERVING
+  backend->GetHealthCheckService()->SetServingStatus(false);  // a backend goes NOT_SERVING
+  EXPECT_TRUE(testutil::WaitForHealth(grpc_port, 2, absl::Seconds(10)));
+  backend->GetHealthCheckService()->SetServingStatus(true);
+  EXPECT_TRUE(testutil::WaitForHealth(grpc_port, 1, absl::Seconds(10)));
+  stop.Notify();
+  run.join();
+  EXPECT_TRUE(result.ok()) << result;
+  backend->Shutdown();
 }
 
 }  // namespace
