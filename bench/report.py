@@ -116,6 +116,21 @@ if os.path.exists(prov_path):
                   f"{c['cycles_per_s'] / raw:.2f}x | {c['registry_round_trips_per_cycle']:g} "
                   f"(minimum 2: one status read at prepare, one at commit) |")
 
+gw_path = os.path.join(out, "gateway.json")
+if os.path.exists(gw_path):
+    g = json.load(open(gw_path))
+    print()
+    print("| gateway overhead: GetCvm, {} client threads x {} (loopback, one process) | QPS | p50 ms "
+          "| p99 ms | vs direct | goal |".format(g["threads"], g["requests_per_thread"]))
+    print("|---|---:|---:|---:|---:|---|")
+    for key, label in (("direct_grpc", "direct to provisioning (gRPC)"),
+                       ("gateway_grpc", "through the gateway, gRPC proxy"),
+                       ("gateway_rest", "through the gateway, REST /api/v1/cvms/{id}")):
+        r = g[key]
+        goal = "" if key == "direct_grpc" else ("≥ 0.7x " + ("✓" if r["vs_direct"] >= 0.7 else "✗"))
+        print(f"| {label} | {r['qps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+              f"{r['vs_direct']:.2f}x | {goal} |")
+
 kms_path = os.path.join(out, "kms.json")
 if os.path.exists(kms_path):
     k = json.load(open(kms_path))

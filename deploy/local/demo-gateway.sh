@@ -77,6 +77,7 @@ kms=$(jq -r '.dstackKms' "$work/devnet.json")
 PIDS+=($!)
 registry_port=$(log_field "$work/registry.log" "${PIDS[-1]}" serving port) \
   || fail "chainkms-registry did not start"
+registry_metrics=$(log_field "$work/registry.log" "${PIDS[-1]}" serving metrics_port)
 
 "$kms_bin" --chain "31337=${ANVIL_URL};kms=${kms}" --key-dir "$work/keys/31337" \
   --audit-log "$work/audit.log" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
@@ -135,7 +136,7 @@ node deploy/local/confirm-page-browser.mjs --api "http://127.0.0.1:$http_port/ap
 
 gw_port=$(log_field "$work/gateway.log" "$gw_pid" serving port)
 node deploy/local/gateway-custodial.mjs --gateway "127.0.0.1:$gw_port" --key-a "$key_a" \
-  --key-b "$key_b" --owner "$owner" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" \
+  --key-b "$key_b" --owner "$owner" --registry-metrics "http://127.0.0.1:$registry_metrics/metrics" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" \
   || fail "the custodial DeployCvm / UpdateCvm flows failed"
 
 # Revoked: the key stops working (the gateway caches lookups for --api-key-cache-ttl, 10 s).

@@ -9,6 +9,8 @@
 //   workspace B, not listed in --custodial-signers, is refused (PERMISSION_DENIED).
 //   node gateway-custodial.mjs --gateway HOST:PORT --key-a K --key-b K --owner 0x<40 hex>
 //     --rpc URL --private-key 0x…   (the owner's key, for the out-of-band cast send)
+//     [--registry-metrics http://HOST:PORT/metrics]  (then DeployCvm's chain JSON-RPC calls are
+//     counted from the registry's chainkms_chain_rpc_latency_seconds_count, by method)
 // Prints one JSON line per check (with the round trips and wall time); exit 0 when all held.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -47,17 +49,43 @@ function call(client, method, request, key) {
 const hex = (b) => `0x${Buffer.from(b).toString('hex')}`;
 const compose = (tag) => ({ dockerComposeFile: `services:\n  app:\n    image: busybox:${tag}\n`, allowedEnvs: ['TOKEN'] });
 
+function optArg(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : '';
+}
+// Chain JSON-RPC calls the registry made so far, by method.
+async function chainCalls() {
+  const url = optArg('registry-metrics');
+  if (!url) return null;
+  const text = await (await fetch(url)).text();
+  const out = {};
+  for (const m of text.matchAll(/^chainkms_chain_rpc_latency_seconds_count\{([^}]*)\} (\S+)$/gm)) {
+    const method = /method="([^"]+)"/.exec(m[1])?.[1] ?? '?';
+    out[method] = (out[method] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+function delta(after, before) {
+  if (!after) return undefined;
+  const d = {};
+  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) > 0) d[k] = v - (before[k] ?? 0);
+  return d;
+}
+
+const callsBefore = await chainCalls();
 const t0 = Date.now();
 const deployed = await call(flows, 'DeployCvm', {
   name: 'custodial-app', compose: compose('1'), kms: 'anvil', owner, flowId: 'e2e-deploy-1',
 }, arg('key-a'));
 const deployMs = Date.now() - t0;
+const chainRoundTrips = delta(await chainCalls(), callsBefore);
 assert.deepEqual(deployed.steps.map((s) => `${s.name}:${s.outcome}`),
                  ['provision:done', 'deploy_app:done', 'commit:done']);
 assert.equal(deployed.steps[1].txHash.length, 32);
 assert.equal(deployed.cvm.status, 'CVM_STATUS_RUNNING');
 console.log(JSON.stringify({ step: 'DeployCvm', cvm_id: deployed.cvm.id, app_id: hex(deployed.cvm.appId),
-                             deploy_tx: hex(deployed.steps[1].txHash), wall_ms: deployMs }));
+                             deploy_tx: hex(deployed.steps[1].txHash), wall_ms: deployMs,
+                             chain_rpc_calls: chainRoundTrips }));
 
 const resumed = await call(flows, 'DeployCvm', {
   name: 'custodial-app', compose: compose('1'), kms: 'anvil', owner, flowId: 'e2e-deploy-1',
