@@ -96,7 +96,7 @@ for attempt in 1 2 3 4 5; do
     --database-url "sqlite:$work/provisioning.db" --registry "127.0.0.1:$registry_port" \
     --kms "anvil=31337;url=http://127.0.0.1:$kms_port" \
     --node "node-1;device_id=${device};os_image_hash=${os_image};driver=fake" \
-    --public-url "http://127.0.0.1:$http_port" >"$work/provisioning.log" 2>&1 &
+    --public-url "http://127.0.0.1:$http_port" --webhook-allow-private >"$work/provisioning.log" 2>&1 &
   prov_pid=$!
   if ! log_field "$work/provisioning.log" "$prov_pid" serving port >/dev/null; then
     wait "$prov_pid" 2>/dev/null || true
@@ -138,6 +138,26 @@ gw_port=$(log_field "$work/gateway.log" "$gw_pid" serving port)
 node deploy/local/gateway-custodial.mjs --gateway "127.0.0.1:$gw_port" --key-a "$key_a" \
   --key-b "$key_b" --owner "$owner" --registry-metrics "http://127.0.0.1:$registry_metrics/metrics" --rpc "$ANVIL_URL" --private-key "$CHAINKMS_DEMO_KEY" \
   || fail "the custodial DeployCvm / UpdateCvm flows failed"
+
+# Workspace webhooks over REST: create (secret once), list, rotate, deliveries, delete.
+api="http://127.0.0.1:$http_port/api/v1"
+hook=$(curl -sS -H "X-API-Key: $key_a" -H 'Content-Type: application/json' \
+  -d '{"url":"http://127.0.0.1:9/hook","events":["cvm.updated"]}' "$api/workspace/webhooks")
+hook_id=$(jq -r .id <<<"$hook")
+[[ "$hook_id" =~ ^wh_ ]] && jq -e '.secret | startswith("whsec_")' <<<"$hook" >/dev/null \
+  || fail "webhook create: $hook"
+curl -sS -H "X-API-Key: $key_a" "$api/workspace/webhooks" | jq -e --arg id "$hook_id" \
+  '.items | map(.id) | index($id) != null' >/dev/null || fail "webhook list"
+curl -sS -H "X-API-Key: $key_b" "$api/workspace/webhooks" | jq -e '.items == []' >/dev/null \
+  || fail "workspace B sees A's webhooks"
+curl -sS -X POST -H "X-API-Key: $key_a" "$api/workspace/webhooks/$hook_id/rotate-secret" \
+  | jq -e '.secret | startswith("whsec_")' >/dev/null || fail "webhook rotate"
+curl -sS -H "X-API-Key: $key_a" "$api/workspace/webhooks/$hook_id/deliveries" \
+  | jq -e '.items | type == "array"' >/dev/null || fail "webhook deliveries"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "X-API-Key: $key_b" \
+  "$api/workspace/webhooks/$hook_id")" = 404 ] || fail "workspace B deleted A's webhook"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H "X-API-Key: $key_a" \
+  "$api/workspace/webhooks/$hook_id")" = 204 ] || fail "webhook delete"
 
 # Revoked: the key stops working (the gateway caches lookups for --api-key-cache-ttl, 10 s).
 key_id=${key_b:0:19}

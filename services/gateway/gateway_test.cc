@@ -3,12 +3,14 @@
 // REST mapping (Phala Cloud shapes, errors, hardening).
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/server/status.h"
 #include "lib/testing/command.h"
 #include "lib/testing/status_matchers.h"
 #include "nlohmann/json.hpp"
 #include "services/gateway/confirm_page.h"
 #include "services/gateway/gateway_fixture_test.h"
 #include "services/gateway/http_server.h"
+#include "services/gateway/rest_internal.h"
 
 namespace chainkms::gateway {
 namespace {
@@ -332,6 +334,40 @@ TEST_F(GatewayTest, TheHttpServerRefusesOversizedBodiesAndSetsSecurityHeaders) {
       HasSubstr(R"(chainkms_http_requests_total{code="200",method="GET",route="/api/v1/kms"} 1)"));
   EXPECT_THAT(metrics.Serialize(), HasSubstr(R"(code="413")"));
   (*http)->Stop();
+}
+
+TEST_F(GatewayTest, ReasonsMapToThePhalaStatusesAndCodes) {
+  struct Case {
+    Reason reason;
+    absl::StatusCode code;
+    int http;
+    std::string error_code;
+  };
+  const Case cases[] = {
+      {Reason::kHashRegistrationRequired, absl::StatusCode::kFailedPrecondition, 465, "ERR-01-005"},
+      {Reason::kHashInvalidOrExpired, absl::StatusCode::kFailedPrecondition, 466, "ERR-01-006"},
+      {Reason::kTransactionVerificationFailed, absl::StatusCode::kFailedPrecondition, 467,
+       "ERR-01-007"},
+      {Reason::kHashNotAllowed, absl::StatusCode::kFailedPrecondition, 468, "ERR-01-008"},
+      {Reason::kCvmNotFound, absl::StatusCode::kNotFound, 404, "ERR-03-001"},
+      {Reason::kCvmAppIdConflict, absl::StatusCode::kAlreadyExists, 409, "ERR-03-007"},
+      {Reason::kInvalidField, absl::StatusCode::kInvalidArgument, 400, "ERR-02-008"},
+      {Reason::kDeviceNotAllowed, absl::StatusCode::kFailedPrecondition, 400, "DEVICE_NOT_ALLOWED"},
+      {Reason::kStoreUnavailable, absl::StatusCode::kUnavailable, 503, "STORE_UNAVAILABLE"},
+      {Reason::kOverloaded, absl::StatusCode::kResourceExhausted, 503, "OVERLOADED"},
+  };
+  for (const Case& c : cases) {
+    // As a backend answers it (grpc::Status with ErrorInfo) and as the gateway raises it.
+    const absl::Status s = WithReason(absl::Status(c.code, "backend said 10.0.0.9"), c.reason);
+    for (const HttpResponse& r : {rest::Error(server::ToGrpcStatus(s)), rest::Error(s)}) {
+      EXPECT_EQ(r.status, c.http) << ReasonName(c.reason);
+      json detail = json::parse(r.body)["detail"];
+      EXPECT_EQ(detail["error_code"], c.error_code) << ReasonName(c.reason);
+      if (r.status >= 500) {
+        EXPECT_THAT(r.body, Not(HasSubstr("10.0.0.9")));
+      }
+    }
+  }
 }
 
 }  // namespace

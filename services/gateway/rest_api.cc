@@ -281,6 +281,17 @@ HttpResponse RestApi::Handle(const HttpRequest& req) {
     return r;
   };
 
+  // The global concurrency limit, as for gRPC calls.
+  server::ConcurrencyLimiter::Permit permit;
+  if (gateway_.serving().unary != nullptr) {
+    permit = gateway_.serving().unary->TryAcquire();
+    if (!permit) {
+      HttpResponse r = rest::Error(server::OverloadedError(
+          "gateway is at its concurrent request limit; retry with backoff"));
+      r.route = "overloaded";
+      return finish(r);
+    }
+  }
   // The confirm page, outside /api/v1: GET /cvms/{cvm}/confirm-update?token=…
   {
     std::vector<std::string> parts = absl::StrSplit(req.path, '/');
