@@ -81,8 +81,8 @@ std::string ChainName(uint64_t id) {
 
 std::string Status(bool yes, std::string_view what) {
   const std::string w(what);
-  return yes ? absl::StrCat("<span class=\"ok\">", w, " registered</span>")
-             : absl::StrCat("<span class=\"warn\">", w, " NOT registered</span>");
+  return yes ? absl::StrCat(R"(<span class="ok">)", w, " registered</span>")
+             : absl::StrCat(R"(<span class="warn">)", w, " NOT registered</span>");
 }
 
 HttpResponse Page(int status, std::string body_html) {
@@ -96,7 +96,7 @@ HttpResponse Page(int status, std::string body_html) {
   r.headers = {{"Content-Security-Policy", csp}, {"X-Frame-Options", "DENY"}};
   r.body = absl::StrCat(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      R"(<meta name="viewport" content="width=device-width, initial-scale=1">)"
       "<title>Confirm CVM update - chainkms</title><style>",
       std::string(kStyle), "</style></head><body><main>", body_html, "</main><script>",
       std::string(kScript), "</script></body></html>\n");
@@ -105,10 +105,10 @@ HttpResponse Page(int status, std::string body_html) {
 
 // A page without the form (the script finds no #confirm and does nothing harmful).
 HttpResponse Message(int status, std::string_view title, std::string_view text) {
-  return Page(status, absl::StrCat("<h1>", HtmlEscape(title),
-                                   "</h1><p id=\"result\" class=\"err\">", HtmlEscape(text),
-                                   "</p><form id=\"confirm\" hidden></form>"
-                                   "<input id=\"tx-hash\" hidden><button id=\"confirm-button\" "
+  return Page(status, absl::StrCat("<h1>", HtmlEscape(title), R"(</h1><p id="result" class="err">)",
+                                   HtmlEscape(text),
+                                   R"(</p><form id="confirm" hidden></form>)"
+                                   R"(<input id="tx-hash" hidden><button id="confirm-button" )"
                                    "hidden></button>"));
 }
 
@@ -171,38 +171,39 @@ HttpResponse ConfirmPage(Call& c) {
   std::string state_html;
   if (!pending) {
     state_html = absl::StrCat(
-        "<p id=\"state\" class=\"err\">This update is ", HtmlEscape(resp.state()),
+        R"(<p id="state" class="err">This update is )", HtmlEscape(resp.state()),
         resp.state() == "used" ? ": it was already applied." : ": run the prepare step again.",
         "</p>");
   }
   const std::string expires = absl::FormatTime(
       "%Y-%m-%d %H:%M UTC", absl::FromUnixSeconds(u.expires_at()), absl::UTCTimeZone());
   std::string body = absl::StrCat(
-      "<h1>Confirm CVM update</h1>", state_html, "<dl><dt>CVM</dt><dd id=\"cvm\">",
+      "<h1>Confirm CVM update</h1>", state_html, R"(<dl><dt>CVM</dt><dd id="cvm">)",
       HtmlEscape(resp.cvm_name()), " (", HtmlEscape(c.segments.at(1)), ")</dd>",
-      "<dt>Compose hash</dt><dd><code id=\"compose-hash\">", HtmlEscape(hash), "</code></dd>",
-      "<dt>App ID</dt><dd><code id=\"app-id\">", HtmlEscape(app), "</code></dd>",
-      "<dt>Device ID</dt><dd><code id=\"device-id\">", HtmlEscape(Hex0x(u.device_id())),
-      "</code></dd>", "<dt>Chain</dt><dd id=\"chain\">", HtmlEscape(ChainName(u.kms().chain_id())),
-      " (ID: ", u.kms().chain_id(), ")</dd>", "<dt>KMS contract</dt><dd><code id=\"kms-contract\">",
+      R"(<dt>Compose hash</dt><dd><code id="compose-hash">)", HtmlEscape(hash), "</code></dd>",
+      R"(<dt>App ID</dt><dd><code id="app-id">)", HtmlEscape(app), "</code></dd>",
+      R"(<dt>Device ID</dt><dd><code id="device-id">)", HtmlEscape(Hex0x(u.device_id())),
+      "</code></dd>", R"(<dt>Chain</dt><dd id="chain">)", HtmlEscape(ChainName(u.kms().chain_id())),
+      " (ID: ", u.kms().chain_id(), ")</dd>",
+      R"(<dt>KMS contract</dt><dd><code id="kms-contract">)",
       HtmlEscape(Hex0x(u.kms().kms_contract())), "</code></dd>",
-      "<dt>On-chain status</dt><dd id=\"onchain-status\">",
+      R"(<dt>On-chain status</dt><dd id="onchain-status">)",
       Status(u.onchain_status().compose_hash_allowed(), "Compose hash"), "; ",
       Status(u.onchain_status().device_id_allowed(), "Device ID"), " (block ",
-      u.onchain_status().block_number(), ")</dd>", "<dt>Expires</dt><dd id=\"expires\">",
+      u.onchain_status().block_number(), ")</dd>", R"(<dt>Expires</dt><dd id="expires">)",
       HtmlEscape(expires), "</dd></dl>",
       "<h2>Propose on chain</h2><p>The app owner (Safe, timelock or DAO) executes <code>",
       HtmlEscape(u.onchain_action().method()), "</code> on the app contract:</p>",
-      "<dl><dt>To</dt><dd><code id=\"tx-to\">", HtmlEscape(Hex0x(u.onchain_action().to())),
-      "</code></dd><dt>Value</dt><dd>0</dd><dt>Calldata</dt><dd><code id=\"calldata\">",
+      R"(<dl><dt>To</dt><dd><code id="tx-to">)", HtmlEscape(Hex0x(u.onchain_action().to())),
+      R"(</code></dd><dt>Value</dt><dd>0</dd><dt>Calldata</dt><dd><code id="calldata">)",
       HtmlEscape(Hex0x(u.onchain_action().calldata())), "</code></dd></dl>",
-      "<h2>Then confirm</h2><form id=\"confirm\" data-cvm=\"", HtmlEscape(c.segments.at(1)),
-      "\" data-token=\"", HtmlEscape(token), "\" data-hash=\"", HtmlEscape(hash),
-      "\"><label for=\"tx-hash\">Transaction hash of the addComposeHash execution (optional: "
-      "without it the chain is checked for the hash)</label><input id=\"tx-hash\" "
-      "autocomplete=\"off\" placeholder=\"0x...\"><button id=\"confirm-button\" type=\"submit\"",
+      R"(<h2>Then confirm</h2><form id="confirm" data-cvm=")", HtmlEscape(c.segments.at(1)),
+      R"(" data-token=")", HtmlEscape(token), R"(" data-hash=")", HtmlEscape(hash),
+      R"("><label for="tx-hash">Transaction hash of the addComposeHash execution (optional: )"
+      R"(without it the chain is checked for the hash)</label><input id="tx-hash" )"
+      R"(autocomplete="off" placeholder="0x..."><button id="confirm-button" type="submit")",
       pending ? "" : " disabled", ">Confirm update</button></form>",
-      "<p id=\"result\" role=\"status\"></p>");
+      R"(<p id="result" role="status"></p>)");
   return Page(200, std::move(body));
 }
 
