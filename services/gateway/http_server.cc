@@ -122,6 +122,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions 
                         "enable_keep_alive",
                         "yes",
                         nullptr};
+  for (int64_t i = 0; i < self->options_.threads; ++i) {
+    self->workers_.emplace_back([raw = self.get()] { raw->Work(); });
+  }
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // ours logs
   self->ctx_ = mg_start(&callbacks, nullptr, opts);
@@ -140,9 +143,49 @@ HttpServer::~HttpServer() { Stop(); }
 
 void HttpServer::Stop() {
   if (ctx_ != nullptr) {
-    mg_stop(ctx_);
+    mg_stop(ctx_);  // waits for the connection threads, hence for every dispatched job
     ctx_ = nullptr;
   }
+  {
+    chainkms::MutexLock l(&mu_);
+    stopping_ = true;
+  }
+  work_cv_.SignalAll();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+}
+
+void HttpServer::Work() {
+  for (;;) {
+    Job* job = nullptr;
+    {
+      chainkms::MutexLock l(&mu_);
+      while (jobs_.empty() && !stopping_) work_cv_.Wait(&mu_);
+      if (jobs_.empty()) return;
+      job = jobs_.front();
+      jobs_.pop_front();
+    }
+    HttpResponse resp = handler_(*job->req);
+    {
+      chainkms::MutexLock l(&mu_);
+      *job->resp = std::move(resp);
+      job->done = true;
+    }
+    done_cv_.SignalAll();
+  }
+}
+
+HttpResponse HttpServer::Dispatch(const HttpRequest& req) {
+  HttpResponse resp;
+  Job job{.req = &req, .resp = &resp};
+  {
+    chainkms::MutexLock l(&mu_);
+    jobs_.push_back(&job);
+  }
+  work_cv_.Signal();
+  chainkms::MutexLock l(&mu_);
+  while (!job.done) done_cv_.Wait(&mu_);
+  return resp;
 }
 
 int HttpServer::OnRequest(mg_connection* conn, void* self) {
@@ -182,7 +225,7 @@ void HttpServer::Serve(mg_connection* conn) {
     resp.body = absl::StrCat(R"({"detail":"request body larger than )", options_.max_body_bytes,
                              R"( bytes"})");
   } else {
-    resp = handler_(req);
+    resp = Dispatch(req);
   }
   std::string head = absl::StrCat("HTTP/1.1 ", resp.status, " ", StatusText(resp.status),
                                   "\r\nContent-Type: ", Clean(resp.content_type),

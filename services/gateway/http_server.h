@@ -1,20 +1,25 @@
 // A small HTTP/1.1 server over CivetWeb for the gateway's HTTP/JSON surface. It reads the whole
 // request (refusing bodies over the limit with 413 before reading them), hands a plain HttpRequest
-// to one handler function and writes its HttpResponse with the security headers every answer
-// carries (nosniff, no-store, no referrer, frame-ancestors none). Counted in
+// to one handler function — run on the server's own worker threads with ordinary stacks, because
+// Debian's CivetWeb gives its connection threads small fixed stacks (a JSON-heavy handler
+// overflowed them under AddressSanitizer) — and writes its HttpResponse with the security headers
+// every answer carries (nosniff, no-store, no referrer, frame-ancestors none). Counted in
 // chainkms_http_requests_total / chainkms_http_latency_seconds by the route template the handler
 // names, never by the raw path.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "lib/common/sync.h"
 #include "lib/server/metrics.h"
 
 struct mg_context;
@@ -70,11 +75,26 @@ class HttpServer {
       : options_(std::move(options)), handler_(std::move(handler)) {}
   static int OnRequest(::mg_connection* conn, void* self);
   void Serve(::mg_connection* conn);
+  // Runs handler_(req) on a worker thread and waits for it.
+  HttpResponse Dispatch(const HttpRequest& req);
+  void Work();
+
+  struct Job {
+    const HttpRequest* req;
+    HttpResponse* resp;
+    bool done = false;
+  };
 
   HttpServerOptions options_;
   HttpHandler handler_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;
+  chainkms::Mutex mu_;
+  chainkms::CondVar work_cv_;  // a job queued, or stopping
+  chainkms::CondVar done_cv_;  // a job done
+  std::deque<Job*> jobs_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace chainkms::gateway
