@@ -1,5 +1,6 @@
 #include "services/provisioning/config.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -28,7 +29,11 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
                   "(e.g. 'ethereum=1;url=https://kms.example base=8453;url=…')");
   flags.AddString("node", &config->node_specs, "",
                   "node pool, whitespace-separated "
-                  "<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=fake]");
+                  "<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=fake|local]");
+  flags.AddString("cvm-binary", &config->local_node.cvm_binary, "",
+                  "chainkms-cvm for driver=local nodes (default: beside this binary, else PATH)");
+  flags.AddString("node-dir", &config->local_node.dir, "chainkms-nodes",
+                  "where driver=local nodes keep each CVM's files");
   flags.AddString("public-url", &config->public_url, "http://127.0.0.1:8080",
                   "the gateway's public base URL; commit URLs are built on it");
   flags.AddDuration("commit-token-ttl", &config->commit_token_ttl, absl::Hours(24 * 7),
@@ -80,6 +85,13 @@ absl::Status FinishConfig(Config* config, const EnvLookup& env) {
   }
   while (!config->public_url.empty() && config->public_url.back() == '/') {
     config->public_url.pop_back();
+  }
+  if (config->local_node.cvm_binary.empty()) {
+    std::error_code ec;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    const std::filesystem::path beside = self.parent_path() / "chainkms-cvm";
+    config->local_node.cvm_binary =
+        !ec && std::filesystem::exists(beside, ec) ? beside.string() : "chainkms-cvm";
   }
   if (config->replica.empty()) {
     std::optional<std::string> host = env("HOSTNAME");

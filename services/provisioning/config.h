@@ -37,11 +37,13 @@ struct Config {
   absl::Duration webhook_timeout = absl::Seconds(10);
   absl::Duration webhook_poll_interval = absl::Seconds(1);
   std::string replica;  // default $HOSTNAME
+  LocalNodeOptions local_node;  // --cvm-binary, --node-dir (driver=local)
 };
 
 // Registers the server flags plus --database-url, --database-pool-size, --registry,
 // --registry-timeout, --kms, --node, --public-url, --commit-token-ttl, --webhook-allow-private,
-// --webhook-retry-delays, --webhook-timeout, --webhook-poll-interval, --replica.
+// --webhook-retry-delays, --webhook-timeout, --webhook-poll-interval, --replica, --cvm-binary,
+// --node-dir.
 void RegisterFlags(server::FlagSet& flags, Config* config);
 
 // After Parse: parses --kms, --node and --webhook-retry-delays. Errors name the flag.

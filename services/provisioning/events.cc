@@ -7,7 +7,7 @@ namespace chainkms::provisioning {
 
 bool IsKnownEvent(std::string_view event) {
   return event == kEventCvmCreated || event == kEventCvmUpdated || event == kEventCvmBootFailed ||
-         event == kEventPendingApproval;
+         event == kEventCvmRunning || event == kEventCvmStopped || event == kEventPendingApproval;
 }
 
 std::string Rfc3339(int64_t unix_seconds) {

@@ -15,6 +15,8 @@ namespace chainkms::provisioning {
 inline constexpr std::string_view kEventCvmCreated = "cvm.created";
 inline constexpr std::string_view kEventCvmUpdated = "cvm.updated";
 inline constexpr std::string_view kEventCvmBootFailed = "cvm.boot_failed";
+inline constexpr std::string_view kEventCvmRunning = "cvm.running";
+inline constexpr std::string_view kEventCvmStopped = "cvm.stopped";
 inline constexpr std::string_view kEventPendingApproval = "cvm.update.pending_approval";
 
 bool IsKnownEvent(std::string_view event);

@@ -10,6 +10,7 @@
 #include "lib/common/reason.h"
 #include "lib/common/status_macros.h"
 #include "lib/compose/app_compose.h"
+#include "services/provisioning/local_node.h"
 
 namespace chainkms::provisioning {
 namespace {
@@ -116,17 +117,21 @@ std::vector<CvmLaunch> FakeNodeDriver::launches() const {
 }
 
 absl::StatusOr<std::unique_ptr<NodePool>> NodePool::Create(std::vector<NodeConfig> nodes,
-                                                           StatusSink sink) {
+                                                           StatusSink sink,
+                                                           LocalNodeOptions local) {
   auto pool = std::make_unique<NodePool>();
   for (const NodeConfig& n : nodes) {
     if (pool->drivers_.count(n.name) != 0) {
       return absl::InvalidArgumentError(absl::StrCat("node ", n.name, " is configured twice"));
     }
-    if (n.driver != "fake") {
-      return absl::InvalidArgumentError(absl::StrCat("node ", n.name, ": unknown driver \"",
-                                                     n.driver, "\" (this build has: fake)"));
+    if (n.driver == "fake") {
+      pool->drivers_[n.name] = std::make_unique<FakeNodeDriver>(sink);
+    } else if (n.driver == "local") {
+      pool->drivers_[n.name] = std::make_unique<LocalNodeDriver>(n, local, sink);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("node ", n.name, ": unknown driver \"", n.driver, "\" (fake, local)"));
     }
-    pool->drivers_[n.name] = std::make_unique<FakeNodeDriver>(sink);
   }
   pool->nodes_ = std::move(nodes);
   return pool;

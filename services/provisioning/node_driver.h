@@ -5,8 +5,8 @@
 // Statuses: provisioning → starting → running | boot_failed (with the reason) → stopped.
 //
 // A node is one spec `<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=<driver>]`;
-// --node holds one or more, whitespace-separated. Drivers here: `fake` (reports running at once;
-// for tests and dry runs). `local` (chainkms-cvm processes) and `dstack-vmm` come with the stack.
+// --node holds one or more, whitespace-separated. Drivers: `fake` (reports running at once; for
+// tests and dry runs) and `local` (chainkms-cvm processes on this machine, local_node.h).
 #pragma once
 
 #include <functional>
@@ -19,6 +19,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "lib/common/bytes.h"
 #include "lib/common/sync.h"
 
@@ -88,18 +89,30 @@ class FakeNodeDriver final : public NodeDriver {
   std::map<std::string, std::string> status_ ABSL_GUARDED_BY(mu_);
 };
 
+// What the drivers other than `fake` need.
+struct LocalNodeOptions {
+  std::string cvm_binary = "chainkms-cvm";  // the chainkms-cvm executable (a path or on PATH)
+  std::string dir = "chainkms-nodes";       // per-CVM files: <dir>/<node>/<cvm id>/
+  absl::Duration stop_grace = absl::Seconds(5);
+  absl::Duration poll_interval = absl::Milliseconds(100);
+  absl::Duration boot_timeout = absl::Seconds(60);  // how long a CVM waits for its KMS
+};
+
 // The configured nodes and one driver per node.
 class NodePool {
  public:
   // INVALID_ARGUMENT for an unknown driver or duplicate names.
   static absl::StatusOr<std::unique_ptr<NodePool>> Create(std::vector<NodeConfig> nodes,
-                                                          StatusSink sink);
+                                                          StatusSink sink,
+                                                          LocalNodeOptions local = {});
 
   const std::vector<NodeConfig>& nodes() const { return nodes_; }
   // The named node, or the first when `name` is empty. INVALID_FIELD "node" when unknown.
   absl::StatusOr<NodeConfig> Pick(std::string_view name) const;
   // The driver of a configured node (nullptr when unknown).
   NodeDriver* driver(std::string_view node) const;
+  // Destroys the drivers (a local node stops its CVMs and its watcher); driver() is nullptr after.
+  void Shutdown() { drivers_.clear(); }
 
  private:
   std::vector<NodeConfig> nodes_;

@@ -128,9 +128,13 @@ void ProvisioningService::OnNodeStatus(const std::string& cvm_id, const std::str
   absl::StatusOr<CvmRecord> cvm = store_.SetCvmStatus(
       cvm_id, status, reason, absl::ToUnixSeconds(now),
       [&](const CvmRecord& c) -> std::vector<OutboxEvent> {
-        if (status != "boot_failed") return {};
+        const std::string_view event = status == "boot_failed" ? kEventCvmBootFailed
+                                       : status == "running"   ? kEventCvmRunning
+                                       : status == "stopped"   ? kEventCvmStopped
+                                                               : std::string_view();
+        if (event.empty()) return {};
         queued = true;
-        return {MakeEvent(kEventCvmBootFailed, c.workspace, now, CvmEventData(c))};
+        return {MakeEvent(event, c.workspace, now, CvmEventData(c))};
       });
   if (!cvm.ok()) {
     serving_.logger->Error(

@@ -36,12 +36,13 @@ absl::Status Run(const Config& config, const Deps& deps) {
 
   ProvisioningService* service_ptr = nullptr;
   ASSIGN_OR_RETURN(std::unique_ptr<NodePool> nodes,
-                   NodePool::Create(config.nodes,
-                                    [&service_ptr](const std::string& id, const std::string& status,
-                                                   const std::string& reason) {
-                                      if (service_ptr != nullptr)
-                                        service_ptr->OnNodeStatus(id, status, reason);
-                                    }));
+                   NodePool::Create(
+                       config.nodes,
+                       [&service_ptr](const std::string& id, const std::string& status,
+                                      const std::string& reason) {
+                         if (service_ptr != nullptr) service_ptr->OnNodeStatus(id, status, reason);
+                       },
+                       config.local_node));
   if (config.nodes.empty()) log.Warn("no node configured (--node): ProvisionCvm will refuse");
   for (const NodeConfig& n : config.nodes) {
     log.Info("node", {{"name", n.name}, {"driver", n.driver}});
@@ -91,6 +92,7 @@ absl::Status Run(const Config& config, const Deps& deps) {
   done.Notify();
   health.join();
   outbox.Stop();
+  nodes->Shutdown();  // local CVMs stop; their last reports reach the service still alive
   service_ptr = nullptr;
   return status;
 }
