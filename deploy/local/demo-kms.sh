@@ -4,7 +4,9 @@
 # DESIGN's compose hash and device 0x…01; chainkms-kms on loopback (free ports,
 # --insecure-dev-attestation) waits until kmsInfo matches, then a Node.js client that loads only
 # proto/ fetches the app's env key, runs a dev GetAppKey and unseals the keys; a boot with another
-# compose hash is denied with the contract's reason; the audit log verifies; SIGTERM stops it.
+# compose hash is denied with the contract's reason; chainkms-cvm (the local CVM) boots with the
+# allowed compose, decrypts an env made by @phala/dstack-sdk and keeps only its allowed_envs, and
+# is refused once the hash is removed on chain; the audit log verifies; SIGTERM stops it.
 # Exits non-zero on any wrong answer; the kms and anvil are stopped on exit, failure included.
 #   deploy/local/demo-kms.sh [build dir]        default build/dev
 set -euo pipefail
@@ -12,8 +14,9 @@ cd "$(dirname "$0")/../.."
 build=${1:-build/dev}
 kms_bin="$build/services/kms/chainkms-kms"
 devnet_bin="$build/cli/chainkms-devnet"
+cvm_bin="$build/cli/chainkms-cvm"
 client=tests/kms/node_kms_client.mjs
-for b in "$kms_bin" "$devnet_bin"; do
+for b in "$kms_bin" "$devnet_bin" "$cvm_bin"; do
   [ -x "$b" ] || { echo "missing $b (build it first)" >&2; exit 1; }
 done
 compose_hash=6148eabae40413a5c15aeab33343e7a219edc0cda2c2556add9a96ec76d61b11
@@ -96,11 +99,52 @@ grep -q 'BOOT_DENIED' <<<"$denied" || fail "denied without BOOT_DENIED: $denied"
 grep -q 'Compose hash not allowed' <<<"$denied" || fail "the contract's reason is missing: $denied"
 echo "GetAppKey (other compose hash): denied — Compose hash not allowed"
 
+# chainkms-cvm: a compose with allowed_envs, registered on chain by the app owner (anvil key 0).
+owner_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+cast=node_modules/.bin/cast
+printf '%s' '{"allowed_envs":["GREETING","MULTI"],"docker_compose_file":"services: {}","kms_enabled":true,"name":"cvm-demo","runner":"docker-compose"}' \
+  >"$work/app-compose.json"
+cvm_hash=$(sha256sum "$work/app-compose.json" | cut -d' ' -f1)
+"$cast" send --rpc-url "$ANVIL_URL" --private-key "$owner_key" "$app" \
+  'addComposeHash(bytes32)' "0x$cvm_hash" >/dev/null || fail "addComposeHash failed"
+env_pub=$(jq -r .env_public_key <<<"$out")
+node --input-type=module -e '
+  import { encryptEnvVars } from "@phala/dstack-sdk/encrypt-env-vars";
+  const envs = [{ key: "GREETING", value: "héllo wörld" }, { key: "MULTI", value: "a\nb" },
+                { key: "NOT_ALLOWED", value: "secret" }];
+  process.stdout.write(await encryptEnvVars(envs, process.argv[1]));' "$env_pub" >"$work/env.hex"
+boot_cvm() {  # chainkms-cvm --exit-after-boot; its exit code is returned
+  "$cvm_bin" --app-compose "$work/app-compose.json" --env "$work/env.hex" --app-id "$app" \
+    --kms "http://127.0.0.1:$port" --chain-id 31337 --device-id "0x$device" \
+    --os-image-hash "0x$os_image" --cvm-id cvm_demo --status-file "$work/status.json" \
+    --env-out "$work/app.env" --timeout 20s --exit-after-boot 2>>"$work/cvm.log"
+}
+boot_cvm || fail "chainkms-cvm did not boot: $(cat "$work/cvm.log")"
+jq -e --arg h "0x$cvm_hash" '.status == "running" and .compose_hash == $h and
+    .env_keys == ["GREETING","MULTI"] and .dropped_env_keys == ["NOT_ALLOWED"] and
+    .dev_attestation == true' "$work/status.json" >/dev/null \
+  || fail "unexpected CVM status: $(cat "$work/status.json")"
+[ "$(stat -c %a "$work/app.env")" = 600 ] || fail "app.env is not 0600"
+# app.env is a dotenv file (docker compose env_file): double quotes, \n for a newline.
+[ "$(cat "$work/app.env")" = "$(printf 'GREETING="héllo wörld"\nMULTI="a\\nb"')" ] \
+  || fail "decrypted env: $(cat "$work/app.env")"
+! grep -q 'NOT_ALLOWED\|secret' "$work/app.env" || fail "an env outside allowed_envs was kept"
+! grep -q 'héllo' "$work/status.json" "$work/cvm.log" || fail "an env value was written out"
+echo "chainkms-cvm: booted 0x${cvm_hash:0:12}…, env GREETING and MULTI decrypted, NOT_ALLOWED dropped"
+"$cast" send --rpc-url "$ANVIL_URL" --private-key "$owner_key" "$app" \
+  'removeComposeHash(bytes32)' "0x$cvm_hash" >/dev/null || fail "removeComposeHash failed"
+rc=0
+boot_cvm || rc=$?
+[ "$rc" = 3 ] || fail "chainkms-cvm exit code $rc after the hash was removed (want 3)"
+jq -e '.status == "boot_failed" and .reason == "Boot denied: Compose hash not allowed"' \
+  "$work/status.json" >/dev/null || fail "unexpected CVM status: $(cat "$work/status.json")"
+echo "chainkms-cvm: after removeComposeHash — Boot denied: Compose hash not allowed"
+
 "$kms_bin" audit verify "$work/audit.log" || fail "the audit chain does not verify"
-[ "$(jq -s 'map(.decision) | join(",")' "$work/audit.log")" = '"issued,denied"' ] \
+[ "$(jq -s 'map(.decision) | join(",")' "$work/audit.log")" = '"issued,denied,issued,denied"' ] \
   || fail "audit decisions: $(jq -s 'map(.decision)' "$work/audit.log")"
 metrics=$(curl -sS --max-time 10 "http://127.0.0.1:$metrics_port/metrics")
-grep -q '^chainkms_kms_decisions_total{chain_id="31337",outcome="denied",reason="BOOT_DENIED"} 1' \
+grep -q '^chainkms_kms_decisions_total{chain_id="31337",outcome="denied",reason="BOOT_DENIED"} 2' \
   <<<"$metrics" || fail "/metrics has no denied decision"
 
 start=$(date +%s%N)
