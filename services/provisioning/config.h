@@ -36,7 +36,7 @@ struct Config {
   std::vector<absl::Duration> webhook_retry_delays;
   absl::Duration webhook_timeout = absl::Seconds(10);
   absl::Duration webhook_poll_interval = absl::Seconds(1);
-  std::string replica;  // default $HOSTNAME
+  std::string replica;          // default $HOSTNAME
   LocalNodeOptions local_node;  // --cvm-binary, --node-dir (driver=local)
 };
 
