@@ -16,6 +16,7 @@
 #include "lib/crypto/x25519.h"
 #include "lib/kms/env_crypt.h"
 #include "lib/kms/sealed.h"
+#include "lib/server/proto_fields.h"
 #include "lib/server/status.h"
 #include "nlohmann/json.hpp"
 
@@ -24,7 +25,7 @@ namespace {
 
 namespace pb = ::chainkms::v1;
 
-std::string Str(ByteView b) { return std::string(b.begin(), b.end()); }
+using server::Raw;
 
 // Dev measurements: stand-ins for MRTD/RTMRs, bound to what the node measured.
 Hash32 DevRegister(std::string_view label, ByteView a, ByteView b) {
@@ -63,7 +64,7 @@ absl::StatusOr<std::string> KeyProvider(const ComposeFacts& f, uint64_t chain_id
   if (!f.key_provider_id.empty()) {
     ASSIGN_OR_RETURN(Bytes b,
                      HexDecode(f.key_provider_id, HexPrefix::kOptional, "key_provider_id"));
-    return Str(b);
+    return Raw(b);
   }
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
@@ -122,21 +123,20 @@ absl::StatusOr<BootResult> BootCvm(const BootInputs& in, pb::Kms::StubInterface&
 
   pb::GetAppKeyRequest req;
   req.set_chain_id(in.chain_id);
-  req.set_recipient_public_key(Str(recipient_pub.view()));
+  req.set_recipient_public_key(Raw(recipient_pub));
   pb::DevAttestation* dev = req.mutable_dev();
   pb::AppBootInfo* boot = dev->mutable_boot_info();
-  boot->set_app_id(Str(in.app_id.view()));
-  boot->set_compose_hash(Str(r.compose_hash.view()));
-  boot->set_instance_id(Str(r.instance_id.view()));
-  boot->set_device_id(Str(in.device_id.view()));
+  boot->set_app_id(Raw(in.app_id));
+  boot->set_compose_hash(Raw(r.compose_hash));
+  boot->set_instance_id(Raw(r.instance_id));
+  boot->set_device_id(Raw(in.device_id));
   boot->set_mr_aggregated(
-      Str(DevRegister("aggregated", r.compose_hash.view(), in.os_image_hash.view()).view()));
-  boot->set_mr_system(
-      Str(DevRegister("system", AsBytes(key_provider), in.os_image_hash.view()).view()));
-  boot->set_os_image_hash(Str(in.os_image_hash.view()));
+      Raw(DevRegister("aggregated", r.compose_hash.view(), in.os_image_hash.view())));
+  boot->set_mr_system(Raw(DevRegister("system", AsBytes(key_provider), in.os_image_hash.view())));
+  boot->set_os_image_hash(Raw(in.os_image_hash));
   boot->set_tcb_status("UpToDate");
   dev->set_key_provider_id(key_provider);
-  dev->set_report_data(Str(kms::KeyRequestReportData(recipient_pub).view()));
+  dev->set_report_data(Raw(kms::KeyRequestReportData(recipient_pub)));
 
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
