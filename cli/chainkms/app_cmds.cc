@@ -53,8 +53,8 @@ absl::StatusOr<AppRef> ResolveApp(const Flags& f, const ApiClient& api) {
     absl::StatusOr<Address> app = AddressField(*cvm, "app_id");
     if (!app.ok()) return app.status();
     r.app = *app;
-    const json k = cvm->value("kms_info", json::object());
-    r.chain_id = k.value("chain_id", uint64_t{0});
+    const json k = V(*cvm, "kms_info", json::object());
+    r.chain_id = V(k, "chain_id", uint64_t{0});
     if (absl::StatusOr<Address> kms = AddressField(k, "dstack_kms_address"); kms.ok()) r.kms = *kms;
     return r;
   }
@@ -66,7 +66,7 @@ absl::StatusOr<AppRef> ResolveApp(const Flags& f, const ApiClient& api) {
   absl::StatusOr<json> list =
       api.Call("GET", absl::StrCat("/apps/", HexEncode(app->view()), "/device-allowlist"));
   if (!list.ok()) return list.status();
-  r.chain_id = list->value("chain_id", uint64_t{0});
+  r.chain_id = V(*list, "chain_id", uint64_t{0});
   return r;
 }
 
@@ -99,21 +99,21 @@ absl::Status AllowDevices(const Flags& f, const Context& ctx, const ApiClient& a
         api.Call("GET", absl::StrCat("/apps/", HexEncode(app->app.view()), "/device-allowlist"));
     if (!l.ok()) return l.status();
     json devices = json::array();
-    for (const json& d : l->value("devices", json::array())) {
-      devices.push_back({{"deviceId", With0x(d.value("device_id", ""))},
-                         {"nodeName", d.value("node_name", "")},
-                         {"allowed", d.value("allowed_onchain", false)}});
+    for (const json& d : V(*l, "devices", json::array())) {
+      devices.push_back({{"deviceId", With0x(V(d, "device_id", ""))},
+                         {"nodeName", V(d, "node_name", "")},
+                         {"allowed", V(d, "allowed_onchain", false)}});
     }
     if (ctx.json) {
       ctx.Json({{"appAddress", Hex0x(app->app.view())},
-                {"chain", l->value("chain_id", uint64_t{0})},
-                {"allowAnyDevice", l->value("allow_any_device", false)},
+                {"chain", V(*l, "chain_id", uint64_t{0})},
+                {"allowAnyDevice", V(*l, "allow_any_device", false)},
                 {"devices", devices}});
       return absl::OkStatus();
     }
     ctx.out << "Contract:          " << Hex0x(app->app.view()) << "\n"
-            << "Chain:             " << ChainLabel(l->value("chain_id", uint64_t{0})) << "\n"
-            << "Allow Any Device:  " << (l->value("allow_any_device", false) ? "yes" : "no")
+            << "Chain:             " << ChainLabel(V(*l, "chain_id", uint64_t{0})) << "\n"
+            << "Allow Any Device:  " << (V(*l, "allow_any_device", false) ? "yes" : "no")
             << "\n\n";
     ctx.out << std::left << std::setw(68) << "DEVICE_ID" << std::setw(16) << "NODE"
             << "ON CHAIN\n";
@@ -182,21 +182,21 @@ absl::Status CheckPrerequisites(const Flags& f, const Context& ctx, const ApiCli
   }
   absl::StatusOr<json> r = api.Call("POST", absl::StrCat("/cvms/", *cvm, "/is-allowed"), req);
   if (!r.ok()) return r.status();
-  ctx.Debug(absl::StrCat("compose hash (on chain check): ", With0x(r->value("compose_hash", ""))));
+  ctx.Debug(absl::StrCat("compose hash (on chain check): ", With0x(V(*r, "compose_hash", ""))));
   if (ctx.json) {
     ctx.Json(*r);
     return absl::OkStatus();
   }
   auto yes = [](bool b) { return b ? "yes" : "NO"; };
   const bool device_ok =
-      r->value("device_id_allowed", false) || r->value("allow_any_device", false);
-  ctx.out << "App contract:          " << r->value("app_contract_address", "") << "\n"
-          << "Compose hash:          " << With0x(r->value("compose_hash", "")) << "\n"
-          << "  allowed on chain:    " << yes(r->value("compose_hash_allowed", false)) << "\n"
-          << "Device:                " << With0x(r->value("device_id", "")) << "\n"
+      V(*r, "device_id_allowed", false) || V(*r, "allow_any_device", false);
+  ctx.out << "App contract:          " << V(*r, "app_contract_address", "") << "\n"
+          << "Compose hash:          " << With0x(V(*r, "compose_hash", "")) << "\n"
+          << "  allowed on chain:    " << yes(V(*r, "compose_hash_allowed", false)) << "\n"
+          << "Device:                " << With0x(V(*r, "device_id", "")) << "\n"
           << "  allowed on chain:    " << yes(device_ok)
-          << (r->value("allow_any_device", false) ? " (any device)" : "") << "\n"
-          << "Ready to boot:         " << yes(r->value("is_allowed", false)) << "\n";
+          << (V(*r, "allow_any_device", false) ? " (any device)" : "") << "\n"
+          << "Ready to boot:         " << yes(V(*r, "is_allowed", false)) << "\n";
   return absl::OkStatus();
 }
 
@@ -209,7 +209,7 @@ constexpr char kEnvsUsage[] =
 absl::StatusOr<AppRef> KmsOf(const ApiClient& api, const std::string& slug, AppRef app) {
   absl::StatusOr<json> k = api.Call("GET", absl::StrCat("/kms/", slug));
   if (!k.ok()) return k.status();
-  app.chain_id = k->value("chain_id", uint64_t{0});
+  app.chain_id = V(*k, "chain_id", uint64_t{0});
   absl::StatusOr<Address> kms = AddressField(*k, "kms_contract_address");
   if (!kms.ok()) return kms.status();
   app.kms = *kms;
@@ -220,8 +220,8 @@ absl::StatusOr<std::string> SlugOf(const Flags& f, const ApiClient& api, uint64_
   if (std::optional<std::string> s = f.Get("--kms")) return *s;
   absl::StatusOr<json> list = api.Call("GET", "/kms");
   if (!list.ok()) return list.status();
-  for (const json& k : list->value("items", json::array())) {
-    if (chain_id == 0 || k.value("chain_id", uint64_t{0}) == chain_id) return k.value("slug", "");
+  for (const json& k : V(*list, "items", json::array())) {
+    if (chain_id == 0 || V(k, "chain_id", uint64_t{0}) == chain_id) return V(k, "slug", "");
   }
   return WithHint(absl::NotFoundError("no KMS found for the app"), "pass --kms SLUG (GET /kms)");
 }
@@ -270,10 +270,10 @@ absl::Status Kms(const Flags& f, const Context& ctx, const ApiClient& api) {
       ctx.Json(*l);
       return absl::OkStatus();
     }
-    for (const json& k : l->value("items", json::array())) {
-      ctx.out << std::left << std::setw(12) << k.value("slug", "") << std::setw(20)
-              << ChainLabel(k.value("chain_id", uint64_t{0})) << " "
-              << k.value("kms_contract_address", "") << "\n";
+    for (const json& k : V(*l, "items", json::array())) {
+      ctx.out << std::left << std::setw(12) << V(k, "slug", "") << std::setw(20)
+              << ChainLabel(V(k, "chain_id", uint64_t{0})) << " "
+              << V(k, "kms_contract_address", "") << "\n";
     }
     return absl::OkStatus();
   }
@@ -297,7 +297,7 @@ absl::Status Kms(const Flags& f, const Context& ctx, const ApiClient& api) {
   absl::StatusOr<json> got =
       api.Call("GET", absl::StrCat("/kms/", *slug, "/pubkey/", Hex0x(app->view())));
   if (!got.ok()) return got.status();
-  const std::string pub = got->value("public_key", "");
+  const std::string pub = V(*got, "public_key", "");
   if (verified && With0x(pub) != Hex0x(verified->view())) {
     return absl::FailedPreconditionError("the KMS answered two different env keys");
   }
@@ -305,12 +305,12 @@ absl::Status Kms(const Flags& f, const Context& ctx, const ApiClient& api) {
     ctx.Json({{"app_id", Hex0x(app->view())},
               {"kms", *slug},
               {"public_key", pub},
-              {"signature", got->value("signature", "")},
+              {"signature", V(*got, "signature", "")},
               {"verified_on_chain", verified.has_value()}});
   } else {
     ctx.out << "App ID:      " << Hex0x(app->view()) << "\n"
             << "Public key:  " << With0x(pub) << "\n"
-            << "Signature:   " << With0x(got->value("signature", "")) << "\n"
+            << "Signature:   " << With0x(V(*got, "signature", "")) << "\n"
             << "Verified:    "
             << (verified ? "yes (signed by the KMS k256 key on chain)"
                          : "no (pass --rpc-url to check it against the chain)")
@@ -322,17 +322,17 @@ absl::Status Kms(const Flags& f, const Context& ctx, const ApiClient& api) {
 constexpr char kCvmsUsage[] = "usage: chainkms cvms list | chainkms cvms get ID\n";
 
 void PrintCvm(const Context& ctx, const json& c) {
-  ctx.out << "CVM ID:        " << c.value("id", "") << "\n"
-          << "Name:          " << c.value("name", "") << "\n"
-          << "Status:        " << c.value("status", "");
-  if (!c.value("status_reason", "").empty()) ctx.out << " (" << c.value("status_reason", "") << ")";
-  const json k = c.value("kms_info", json::object());
+  ctx.out << "CVM ID:        " << V(c, "id", "") << "\n"
+          << "Name:          " << V(c, "name", "") << "\n"
+          << "Status:        " << V(c, "status", "");
+  if (!V(c, "status_reason", "").empty()) ctx.out << " (" << V(c, "status_reason", "") << ")";
+  const json k = V(c, "kms_info", json::object());
   ctx.out << "\n"
-          << "App ID:        " << With0x(c.value("app_id", "")) << "\n"
-          << "Compose Hash:  " << c.value("compose_hash", "") << "\n"
-          << "Node:          " << c.value("node_info", json::object()).value("name", "") << "\n"
-          << "Chain:         " << ChainLabel(k.value("chain_id", uint64_t{0})) << "\n"
-          << "KMS contract:  " << k.value("dstack_kms_address", "") << "\n";
+          << "App ID:        " << With0x(V(c, "app_id", "")) << "\n"
+          << "Compose Hash:  " << V(c, "compose_hash", "") << "\n"
+          << "Node:          " << V(V(c, "node_info", json::object()), "name", "") << "\n"
+          << "Chain:         " << ChainLabel(V(k, "chain_id", uint64_t{0})) << "\n"
+          << "KMS contract:  " << V(k, "dstack_kms_address", "") << "\n";
 }
 
 absl::Status Cvms(const Flags& f, const Context& ctx, const ApiClient& api) {
@@ -352,25 +352,25 @@ absl::Status Cvms(const Flags& f, const Context& ctx, const ApiClient& api) {
     return absl::InvalidArgumentError("name a subcommand: list, get");
   absl::StatusOr<json> l = api.Call("GET", "/cvms");
   if (!l.ok()) return l.status();
-  const json items = l->value("items", json::array());
+  const json items = V(*l, "items", json::array());
   if (ctx.json) {
     json out = json::array();
     for (const json& c : items) {
-      out.push_back({{"appId", With0x(c.value("app_id", ""))},
-                     {"cvmName", c.value("name", "")},
-                     {"vmUuid", c.value("id", "")},
-                     {"status", c.value("status", "")},
-                     {"composeHash", c.value("compose_hash", "")}});
+      out.push_back({{"appId", With0x(V(c, "app_id", ""))},
+                     {"cvmName", V(c, "name", "")},
+                     {"vmUuid", V(c, "id", "")},
+                     {"status", V(c, "status", "")},
+                     {"composeHash", V(c, "compose_hash", "")}});
     }
-    ctx.Json({{"total", l->value("total", items.size())}, {"items", out}});
+    ctx.Json({{"total", V(*l, "total", uint64_t{items.size()})}, {"items", out}});
     return absl::OkStatus();
   }
   ctx.out << std::left << std::setw(40) << "CVM ID" << std::setw(24) << "NAME" << std::setw(14)
           << "STATUS"
           << "APP ID\n";
   for (const json& c : items) {
-    ctx.out << std::setw(40) << c.value("id", "") << std::setw(24) << c.value("name", "")
-            << std::setw(14) << c.value("status", "") << With0x(c.value("app_id", "")) << "\n";
+    ctx.out << std::setw(40) << V(c, "id", "") << std::setw(24) << V(c, "name", "")
+            << std::setw(14) << V(c, "status", "") << With0x(V(c, "app_id", "")) << "\n";
   }
   return absl::OkStatus();
 }
@@ -407,17 +407,17 @@ absl::Status Webhooks(const Flags& f, const Context& ctx, const ApiClient& api) 
     return absl::OkStatus();
   }
   if (sub == "list" || sub == "ls") {
-    for (const json& w : r->value("items", json::array())) {
+    for (const json& w : V(*r, "items", json::array())) {
       std::vector<std::string> ev;
-      for (const json& e : w.value("events", json::array())) ev.push_back(e.get<std::string>());
-      ctx.out << std::left << std::setw(28) << w.value("id", "") << std::setw(48)
-              << w.value("url", "") << absl::StrJoin(ev, ",") << "\n";
+      for (const json& e : V(w, "events", json::array())) ev.push_back(e.get<std::string>());
+      ctx.out << std::left << std::setw(28) << V(w, "id", "") << std::setw(48)
+              << V(w, "url", "") << absl::StrJoin(ev, ",") << "\n";
     }
     return absl::OkStatus();
   }
-  ctx.out << "Webhook ID:  " << r->value("id", "") << "\n"
-          << "URL:         " << r->value("url", "") << "\n"
-          << "Secret:      " << r->value("secret", "") << "\n"
+  ctx.out << "Webhook ID:  " << V(*r, "id", "") << "\n"
+          << "URL:         " << V(*r, "url", "") << "\n"
+          << "Secret:      " << V(*r, "secret", "") << "\n"
           << "(the secret is shown only now: verify X-Webhook-Signature with it)\n";
   return absl::OkStatus();
 }

@@ -147,8 +147,8 @@ absl::StatusOr<nlohmann::json> WaitForRunning(const ApiClient& api, const std::s
   for (;;) {
     absl::StatusOr<nlohmann::json> got = api.Call("GET", absl::StrCat("/cvms/", cvm));
     if (!got.ok()) return got.status();
-    const std::string status = got->value("status", "");
-    const std::string hash = got->value("compose_hash", "");
+    const std::string status = V(*got, "status", "");
+    const std::string hash = V(*got, "compose_hash", "");
     const bool right_hash = !compose_hash || absl::AsciiStrToLower(hash) == *compose_hash;
     if (status != last) {
       ctx.err << "CVM " << cvm << ": " << status << "\n";
@@ -156,7 +156,7 @@ absl::StatusOr<nlohmann::json> WaitForRunning(const ApiClient& api, const std::s
     }
     if (status == "running" && right_hash) return got;
     if (status == "boot_failed" && right_hash) {
-      std::string reason = got->value("status_reason", "");
+      std::string reason = V(*got, "status_reason", "");
       if (!reason.starts_with("Boot denied")) reason = absl::StrCat("Boot denied: ", reason);
       return WithHint(absl::FailedPreconditionError(reason),
                       "check the app's compose hashes and devices on chain (chainkms "
@@ -170,6 +170,34 @@ absl::StatusOr<nlohmann::json> WaitForRunning(const ApiClient& api, const std::s
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling pace, not a sync
   }
+}
+
+namespace {
+const nlohmann::json* Find(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+}  // namespace
+
+std::string V(const nlohmann::json& j, const char* key, const char* def) {
+  return V(j, key, std::string(def));
+}
+std::string V(const nlohmann::json& j, const char* key, const std::string& def) {
+  const nlohmann::json* v = Find(j, key);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : def;
+}
+bool V(const nlohmann::json& j, const char* key, bool def) {
+  const nlohmann::json* v = Find(j, key);
+  return v != nullptr && v->is_boolean() ? v->get<bool>() : def;
+}
+uint64_t V(const nlohmann::json& j, const char* key, uint64_t def) {
+  const nlohmann::json* v = Find(j, key);
+  return v != nullptr && v->is_number_unsigned() ? v->get<uint64_t>() : def;
+}
+nlohmann::json V(const nlohmann::json& j, const char* key, const nlohmann::json& def) {
+  const nlohmann::json* v = Find(j, key);
+  return v != nullptr && v->type() == def.type() ? *v : def;
 }
 
 std::string With0x(const std::string& hex) {

@@ -3,6 +3,7 @@
 // verified against the KMS's k256 key on chain, env encryption, and waiting for a CVM to boot.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -61,6 +62,14 @@ absl::StatusOr<std::string> EncryptEnvHex(const Hash32& public_key, const EnvLis
 absl::StatusOr<nlohmann::json> WaitForRunning(const ApiClient& api, const std::string& cvm,
                                               std::optional<std::string> compose_hash,
                                               absl::Duration timeout, const Context& ctx);
+
+// j[key] when j is an object holding `key` with the type of `def`, else `def`: the API's answers
+// are read without ever throwing on an unexpected shape.
+std::string V(const nlohmann::json& j, const char* key, const char* def);
+std::string V(const nlohmann::json& j, const char* key, const std::string& def);
+bool V(const nlohmann::json& j, const char* key, bool def);
+uint64_t V(const nlohmann::json& j, const char* key, uint64_t def);
+nlohmann::json V(const nlohmann::json& j, const char* key, const nlohmann::json& def);
 
 // "0x"-prefixed lowercase hex from what the API gave (with or without 0x).
 std::string With0x(const std::string& hex);

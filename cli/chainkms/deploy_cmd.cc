@@ -90,8 +90,8 @@ struct CvmChain {
 };
 absl::StatusOr<CvmChain> ChainOfCvm(const nlohmann::json& cvm) {
   CvmChain c;
-  const nlohmann::json& k = cvm.value("kms_info", nlohmann::json::object());
-  c.chain_id = k.value("chain_id", uint64_t{0});
+  const nlohmann::json& k = V(cvm, "kms_info", nlohmann::json::object());
+  c.chain_id = V(k, "chain_id", uint64_t{0});
   absl::StatusOr<Address> kms = AddressField(k, "dstack_kms_address");
   absl::StatusOr<Address> app = AddressField(cvm, "app_id");
   if (!kms.ok() || !app.ok() || c.chain_id == 0) {
@@ -99,7 +99,7 @@ absl::StatusOr<CvmChain> ChainOfCvm(const nlohmann::json& cvm) {
   }
   c.kms = *kms;
   c.app = *app;
-  c.slug = cvm.value("kms_slug", "");
+  c.slug = V(cvm, "kms_slug", "");
   return c;
 }
 
@@ -107,8 +107,8 @@ absl::StatusOr<CvmChain> ChainOfCvm(const nlohmann::json& cvm) {
 absl::StatusOr<std::string> SlugForChain(const ApiClient& api, uint64_t chain_id) {
   absl::StatusOr<nlohmann::json> list = api.Call("GET", "/kms");
   if (!list.ok()) return list.status();
-  for (const nlohmann::json& k : list->value("items", nlohmann::json::array())) {
-    if (k.value("chain_id", uint64_t{0}) == chain_id) return k.value("slug", "");
+  for (const nlohmann::json& k : V(*list, "items", nlohmann::json::array())) {
+    if (V(k, "chain_id", uint64_t{0}) == chain_id) return V(k, "slug", "");
   }
   return absl::NotFoundError(absl::StrCat("the gateway serves no KMS on chain ", chain_id));
 }
@@ -181,13 +181,13 @@ class Deploy {
     if (!prov.ok()) return prov.status();
     absl::StatusOr<Hash32> hash = HashField(*prov, "compose_hash");
     absl::StatusOr<Hash32> device = HashField(*prov, "device_id");
-    const nlohmann::json kms_info = prov->value("kms_info", nlohmann::json::object());
+    const nlohmann::json kms_info = V(*prov, "kms_info", nlohmann::json::object());
     absl::StatusOr<Address> kms_addr = AddressField(kms_info, "kms_contract_address");
     if (!hash.ok() || !device.ok() || !kms_addr.ok()) {
       return absl::UnavailableError("the API answered a provision without hash, device or KMS");
     }
-    const uint64_t chain_id = kms_info.value("chain_id", uint64_t{0});
-    const std::string slug = kms_info.value("slug", KmsSlug(*kms));
+    const uint64_t chain_id = V(kms_info, "chain_id", uint64_t{0});
+    const std::string slug = V(kms_info, "slug", KmsSlug(*kms));
     ctx_.Debug(absl::StrCat("compose hash (provision): ", Hex0x(hash->view())));
     if (absl::Status s = Connect(chain_id, *kms_addr); !s.ok()) return s;
 
@@ -234,16 +234,16 @@ class Deploy {
     }
     absl::StatusOr<nlohmann::json> cvm = api_->Call("POST", "/cvms", commit);
     if (!cvm.ok()) return cvm.status();
-    const std::string cvm_id = cvm->value("cvm_id", cvm->value("id", ""));
-    ctx_.Debug(absl::StrCat("compose hash (commit): ", With0x(cvm->value("compose_hash", ""))));
-    std::string status = cvm->value("status", "");
+    const std::string cvm_id = V(*cvm, "cvm_id", V(*cvm, "id", ""));
+    ctx_.Debug(absl::StrCat("compose hash (commit): ", With0x(V(*cvm, "compose_hash", ""))));
+    std::string status = V(*cvm, "status", "");
     if (f_.Has("--wait")) {
       absl::StatusOr<absl::Duration> timeout = WaitTimeout(f_);
       if (!timeout.ok()) return timeout.status();
       absl::StatusOr<nlohmann::json> ran =
           WaitForRunning(*api_, cvm_id, Hex0x(hash->view()), *timeout, ctx_);
       if (!ran.ok()) return ran.status();
-      status = ran->value("status", status);
+      status = V(*ran, "status", status);
     }
     ctx_.Debug(absl::StrCat("chain round trips: ", chain_->round_trips(),
                             ", API requests: ", api_->requests()));
@@ -329,14 +329,14 @@ class Deploy {
         api_->Send("PATCH", absl::StrCat("/cvms/", cvm_id), *body, headers);
     if (!r.ok()) return r.status();
     if (r->status >= 200 && r->status < 300) {  // the compose hash did not change
-      const nlohmann::json cvm = r->body.value("cvm", nlohmann::json::object());
-      ctx_.Debug(absl::StrCat("compose hash (patch, unchanged): ", cvm.value("compose_hash", "")));
+      const nlohmann::json cvm = V(r->body, "cvm", nlohmann::json::object());
+      ctx_.Debug(absl::StrCat("compose hash (patch, unchanged): ", V(cvm, "compose_hash", "")));
       if (ctx_.json) {
         ctx_.Json({{"success", true},
-                   {"vm_uuid", cvm.value("id", cvm_id)},
+                   {"vm_uuid", V(cvm, "id", cvm_id)},
                    {"prepare_only", false},
-                   {"compose_hash", cvm.value("compose_hash", "")},
-                   {"correlation_id", r->body.value("correlation_id", "")},
+                   {"compose_hash", V(cvm, "compose_hash", "")},
+                   {"correlation_id", V(r->body, "correlation_id", "")},
                    {"message", "compose hash unchanged: the update was applied directly"}});
       } else {
         ctx_.out << "CVM updated successfully! (compose hash unchanged: no on-chain step)\n";
@@ -409,22 +409,22 @@ class Deploy {
       if (!c.ok()) return c.status();
       committed = *c;
     }
-    const nlohmann::json cvm = committed.value("cvm", nlohmann::json::object());
-    ctx_.Debug(absl::StrCat("compose hash (commit): ", cvm.value("compose_hash", "")));
-    std::string status = cvm.value("status", "");
+    const nlohmann::json cvm = V(committed, "cvm", nlohmann::json::object());
+    ctx_.Debug(absl::StrCat("compose hash (commit): ", V(cvm, "compose_hash", "")));
+    std::string status = V(cvm, "status", "");
     if (f_.Has("--wait")) {
       absl::StatusOr<absl::Duration> timeout = WaitTimeout(f_);
       if (!timeout.ok()) return timeout.status();
       absl::StatusOr<nlohmann::json> ran =
           WaitForRunning(*api_, cvm_id, p.compose_hash, *timeout, ctx_);
       if (!ran.ok()) return ran.status();
-      status = ran->value("status", status);
+      status = V(*ran, "status", status);
     }
     if (ctx_.json) {
       nlohmann::json j = {
-          {"success", true},        {"vm_uuid", cvm.value("id", cvm_id)},
+          {"success", true},        {"vm_uuid", V(cvm, "id", cvm_id)},
           {"app_id", p.app_id},     {"compose_hash", p.compose_hash},
-          {"transaction_hash", tx}, {"correlation_id", committed.value("correlation_id", "")},
+          {"transaction_hash", tx}, {"correlation_id", V(committed, "correlation_id", "")},
           {"status", status}};
       if (!device_tx.empty()) j["device_transaction_hash"] = device_tx;
       ctx_.Json(j);
@@ -469,26 +469,26 @@ class Deploy {
       }
       return c.status();
     }
-    const nlohmann::json cvm = c->value("cvm", nlohmann::json::object());
-    ctx_.Debug(absl::StrCat("compose hash (commit): ", cvm.value("compose_hash", "")));
-    std::string status = c->value("status", "");
+    const nlohmann::json cvm = V(*c, "cvm", nlohmann::json::object());
+    ctx_.Debug(absl::StrCat("compose hash (commit): ", V(cvm, "compose_hash", "")));
+    std::string status = V(*c, "status", "");
     if (f_.Has("--wait")) {
       absl::StatusOr<absl::Duration> timeout = WaitTimeout(f_);
       if (!timeout.ok()) return timeout.status();
       absl::StatusOr<nlohmann::json> ran = WaitForRunning(
-          *api_, *cvm_id, absl::AsciiStrToLower(cvm.value("compose_hash", "")), *timeout, ctx_);
+          *api_, *cvm_id, absl::AsciiStrToLower(V(cvm, "compose_hash", "")), *timeout, ctx_);
       if (!ran.ok()) return ran.status();
-      status = ran->value("status", status);
+      status = V(*ran, "status", status);
     }
     if (ctx_.json) {
       ctx_.Json({{"success", true},
-                 {"vm_uuid", cvm.value("id", *cvm_id)},
-                 {"correlation_id", c->value("correlation_id", "")},
-                 {"compose_hash", cvm.value("compose_hash", "")},
+                 {"vm_uuid", V(cvm, "id", *cvm_id)},
+                 {"correlation_id", V(*c, "correlation_id", "")},
+                 {"compose_hash", V(cvm, "compose_hash", "")},
                  {"status", status}});
     } else {
       ctx_.out << "CVM update committed successfully! Correlation ID: "
-               << c->value("correlation_id", "") << "\n";
+               << V(*c, "correlation_id", "") << "\n";
     }
     return absl::OkStatus();
   }
@@ -520,15 +520,15 @@ PreparedUpdate PreparedFromDetails(const std::string& cvm_id,
   p.api_commit_url = Str(d, "api_commit_url");
   p.expires_at = Str(d, "expires_at");
   if (auto it = d.find("kms_info"); it != d.end() && it->second.is_object()) {
-    p.chain_id = it->second.value("chain_id", uint64_t{0});
+    p.chain_id = V(it->second, "chain_id", uint64_t{0});
   }
   if (auto it = d.find("onchain_status"); it != d.end() && it->second.is_object()) {
-    p.compose_hash_allowed = it->second.value("compose_hash_allowed", false);
-    p.device_id_allowed = it->second.value("device_id_allowed", false);
-    p.is_allowed = it->second.value("is_allowed", false);
+    p.compose_hash_allowed = V(it->second, "compose_hash_allowed", false);
+    p.device_id_allowed = V(it->second, "device_id_allowed", false);
+    p.is_allowed = V(it->second, "is_allowed", false);
   }
   if (auto it = d.find("onchain_action"); it != d.end() && it->second.is_object()) {
-    p.calldata = it->second.value("calldata", "");
+    p.calldata = V(it->second, "calldata", "");
   }
   return p;
 }

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# The whole chainkms stack on loopback, and the seed's walkthrough driven by the `chainkms` CLI:
+#   anvil → contracts (kmsInfo = fresh `chainkms-kms keys init` roots) → chainkms-registry →
+#   chainkms-kms (dev attestation: INSECURE, local only) → chainkms-provisioning (SQLite, one
+#   `local` node running chainkms-cvm processes) → chainkms-gateway → an API key, then:
+#   1. chainkms deploy: a new CVM boots and gets its keys (the contract allows it);
+#   2. a single-owner update: the hash is registered on chain, the CVM reboots with it;
+#   3. a Safe 2-of-3 owner: --prepare-only → two owners approve addComposeHash on chain →
+#      commit through the API commit URL (HTTP POST) → the CVM reboots with the new hash;
+#   4. removeComposeHash on chain → the next boot is refused with the contract's reason;
+#   5. device management (allow-devices list/add/remove/allow-any/disallow-any).
+# Every step is checked. Then the stack stays up (endpoints and a command to try are printed)
+# until Ctrl-C, unless --demo (the ctest chainkms_walkthrough_e2e) exits after the walkthrough.
+#   deploy/local/stack.sh [--demo] [build dir]        default build/dev
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+demo=0
+if [ "${1:-}" = --demo ]; then demo=1; shift; fi
+build=${1:-build/dev}
+source deploy/local/stack-up.sh
+stack_up
+
+ck() { "$cli_bin" "$@"; }
+# The CVM's JSON as the API shows it.
+cvm_json() { ck cvms get "$1" --json; }
+# Waits until the CVM's status is $2 (boot_failed / running …) with compose hash $3 (optional).
+wait_status() {
+  local id=$1 want=$2 hash=${3:-} j
+  for _ in $(seq 1 300); do
+    j=$(cvm_json "$id")
+    if [ "$(jq -r .status <<<"$j")" = "$want" ] && { [ -z "$hash" ] || [ "$(jq -r .compose_hash <<<"$j")" = "$hash" ]; }; then
+      echo "$j"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "CVM $id never became $want ${hash:+with $hash}: $(jq -c '{status,status_reason,compose_hash}' <<<"$j")" >&2
+  return 1
+}
+# The env a CVM decrypted (the local node keeps it beside the CVM, mode 0600).
+cvm_env() { cat "$work/nodes/node-1/$1/app.env"; }
+
+mkdir -p "$work/app"
+cat >"$work/app/docker-compose.yml" <<'EOF'
+services:
+  web:
+    image: nginx:1.27
+    environment:
+      - GREETING=${GREETING}
+EOF
+printf 'GREETING="hello from the walkthrough"\n' >"$work/app/.env"
+
+step "1. chainkms deploy: provision, deploy the DstackApp (hash + device), encrypt the env, commit"
+ck deploy -c "$work/app/docker-compose.yml" -e "$work/app/.env" --kms anvil --name demo-app \
+  --node node-1 --private-key "$KEY0" --wait --json >"$work/deploy1.json" 2>"$work/deploy1.log" \
+  || { cat "$work/deploy1.log" >&2; fail "chainkms deploy (new) failed"; }
+cat "$work/deploy1.log"
+cvm=$(jq -r .cvm_id "$work/deploy1.json")
+app=$(jq -r .app_id "$work/deploy1.json")
+hash1=$(jq -r .compose_hash "$work/deploy1.json")
+[ "$(jq -r .status "$work/deploy1.json")" = running ] || fail "the new CVM is not running"
+grep -q 'GREETING="hello from the walkthrough"' <<<"$(cvm_env "$cvm")" \
+  || fail "the CVM did not decrypt its env"
+[ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app" 'allowedComposeHashes(bytes32)(bool)' "$hash1")" = true ] \
+  || fail "the compose hash is not allowed on chain"
+echo "CVM $cvm (app $app) runs $hash1 and decrypted GREETING"
+
+step "2. single-owner update: register the new hash on chain, the CVM reboots with it"
+cat >>"$work/app/docker-compose.yml" <<'EOF'
+  worker:
+    image: busybox:1.36
+EOF
+ck deploy --cvm-id "$cvm" -c "$work/app/docker-compose.yml" -e GREETING=updated \
+  --private-key "$KEY0" --wait >"$work/update.txt" 2>"$work/update.log" \
+  || { cat "$work/update.log" >&2; fail "the single-owner update failed"; }
+cat "$work/update.txt"
+hash2=$(sed -n 's/^Compose Hash: *//p' "$work/update.txt")
+tx2=$(sed -n 's/^Transaction: *//p' "$work/update.txt")
+[[ "$hash2" =~ ^0x[0-9a-f]{64}$ && "$hash2" != "$hash1" ]] || fail "no new compose hash"
+[[ "$tx2" =~ ^0x[0-9a-f]{64}$ ]] || fail "no transaction hash for addComposeHash"
+wait_status "$cvm" running "$hash2" >/dev/null || fail "the CVM did not reboot with $hash2"
+grep -q 'GREETING="updated"' <<<"$(cvm_env "$cvm")" || fail "the rebooted CVM has the old env"
+echo "the CVM rebooted with $hash2 (addComposeHash in $tx2)"
+
+step "3. a Safe 2-of-3 owns app B: prepare-only → two owners approve on chain → commit URL (POST)"
+safe=$(node deploy/local/safe.mjs deploy --rpc "$ANVIL_URL" --key "$KEY0" \
+  --owners "$ADDR1,$ADDR2,$ADDR3" --threshold 2) || fail "Safe deploy failed"
+echo "Safe $safe (owners 1, 2, 3; threshold 2)"
+ck deploy -c "$work/app/docker-compose.yml" -e GREETING=safe --kms anvil --name safe-app \
+  --node node-1 --owner "$safe" --private-key "$KEY0" --wait --json >"$work/deploy2.json" \
+  2>"$work/deploy2.log" || { cat "$work/deploy2.log" >&2; fail "deploy of the Safe-owned app failed"; }
+cvm_b=$(jq -r .cvm_id "$work/deploy2.json")
+app_b=$(jq -r .app_id "$work/deploy2.json")
+[ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app_b" 'owner()(address)')" = "$safe" ] \
+  || fail "app B is not owned by the Safe"
+sed -i 's/busybox:1.36/busybox:1.37/' "$work/app/docker-compose.yml"
+ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only \
+  | tee "$work/prepare.txt"
+grep -q 'Compose Hash:  NOT registered' "$work/prepare.txt" || fail "prepare-only: no NOT registered"
+grep -q 'addComposeHash(bytes32)' "$work/prepare.txt" || fail "prepare-only: no multisig hint"
+hash_b=$(sed -n 's/^Compose Hash: *//p' "$work/prepare.txt")
+api_commit_url=$(sed -n 's/^API Commit URL: *\(.*\) (POST)$/\1/p' "$work/prepare.txt")
+[[ "$api_commit_url" == http*commit-update* ]] || fail "prepare-only: no API commit URL"
+# Committing before the owners approve is refused with a clear reason.
+code=$(curl -sS -o "$work/early.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -d '{"transaction_hash":"already-registered"}' "$api_commit_url")
+[ "$code" = 468 ] || [ "$code" = 465 ] || fail "an early commit answered $code: $(cat "$work/early.json")"
+calldata=$("$cast_bin" calldata 'addComposeHash(bytes32)' "$hash_b")
+approved=$(node deploy/local/safe.mjs exec --rpc "$ANVIL_URL" --safe "$safe" --to "$app_b" \
+  --data "$calldata" --approvers "$KEY1,$KEY2") || fail "the Safe owners could not approve"
+exec_tx=$(jq -r .exec <<<"$approved")
+echo "owners 1 and 2 approved on chain ($(jq -r '.approvals | join(", ")' <<<"$approved")); execTransaction $exec_tx"
+code=$(curl -sS -o "$work/commit.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -d "{\"transaction_hash\":\"$exec_tx\",\"compose_hash\":\"$hash_b\"}" "$api_commit_url")
+[ "$code" = 200 ] || fail "POST the API commit URL answered $code: $(cat "$work/commit.json")"
+wait_status "$cvm_b" running "$hash_b" >/dev/null || fail "app B did not reboot with $hash_b"
+echo "committed through $api_commit_url; CVM $cvm_b rebooted with $hash_b"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  -d "{\"transaction_hash\":\"$exec_tx\"}" "$api_commit_url")
+[ "$code" = 466 ] || fail "a reused commit token answered $code (want 466)"
+
+step "4. the owner removes the running hash on chain: the next boot is refused"
+"$cast_bin" send --rpc-url "$ANVIL_URL" --private-key "$KEY0" "$app" 'removeComposeHash(bytes32)' \
+  "$hash2" >/dev/null || fail "removeComposeHash failed"
+# Same compose (hash unchanged), new env: applied at once, the CVM reboots and asks the KMS again.
+sed 's/busybox:1.37/busybox:1.36/' "$work/app/docker-compose.yml" >"$work/app/compose-a.yml"
+ck deploy --cvm-id "$cvm" -c "$work/app/compose-a.yml" -e GREETING=reboot --private-key "$KEY0" \
+  >"$work/reboot.txt" 2>&1 || { cat "$work/reboot.txt" >&2; fail "the env-only update failed"; }
+j=$(wait_status "$cvm" boot_failed "$hash2") || fail "the reboot was not refused"
+reason=$(jq -r .status_reason <<<"$j")
+[[ "$reason" == *"Compose hash not allowed"* ]] || fail "refused for another reason: $reason"
+echo "status boot_failed: $reason"
+
+step "5. devices: list, add, allow any, disallow any, remove"
+ck allow-devices list --cvm-id "$cvm_b"
+ck allow-devices add "$device2" --app-id "$app" --private-key "$KEY0" >/dev/null \
+  || fail "allow-devices add failed"
+[ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app" 'allowedDeviceIds(bytes32)(bool)' "$device2")" = true ] \
+  || fail "the device was not added on chain"
+ck allow-devices allow-any --app-id "$app" --private-key "$KEY0" >/dev/null || fail "allow-any failed"
+[ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app" 'allowAnyDevice()(bool)')" = true ] \
+  || fail "allowAnyDevice is not set"
+ck allow-devices disallow-any --app-id "$app" --private-key "$KEY0" >/dev/null || fail "disallow-any failed"
+ck allow-devices remove "$device2" --app-id "$app" --private-key "$KEY0" >/dev/null \
+  || fail "allow-devices remove failed"
+[ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app" 'allowedDeviceIds(bytes32)(bool)' "$device2")" = false ] \
+  || fail "the device is still allowed"
+# Not the owner: one line, with a hint.
+if ck allow-devices add "$device2" --app-id "$app_b" --private-key "$KEY3" 2>"$work/notowner.log"; then
+  fail "a non-owner changed the device list"
+fi
+grep -q 'is not the owner of contract' "$work/notowner.log" || fail "no not-the-owner error: $(cat "$work/notowner.log")"
+echo "device $device2 added and removed; allow-any on and off; a non-owner is refused"
+ck check-prerequisites --cvm-id "$cvm_b"
+ck cvms list
+
+echo
+echo "OK: the walkthrough passed (new deploy, single-owner update, Safe 2-of-3 commit, a refused"
+echo "    boot after removeComposeHash, device management)"
+if [ "$demo" = 1 ]; then exit 0; fi
+cat <<EOF
+
+The stack is up (Ctrl-C stops it and removes $work):
+  gateway HTTP  $CHAINKMS_API_URL    API key: $CHAINKMS_API_KEY
+  gateway gRPC  127.0.0.1:$gw_port   provisioning :$prov_port  registry :$registry_port  kms :$kms_port
+  anvil         $ANVIL_URL           (dev key 0 owns app $app)
+Try:
+  CHAINKMS_API_URL=$CHAINKMS_API_URL CHAINKMS_API_KEY=$CHAINKMS_API_KEY $cli_bin cvms list
+EOF
+while true; do sleep 3600; done
