@@ -29,11 +29,16 @@ void RegisterFlags(server::FlagSet& flags, Config* config) {
                   "(e.g. 'ethereum=1;url=https://kms.example base=8453;url=…')");
   flags.AddString("node", &config->node_specs, "",
                   "node pool, whitespace-separated "
-                  "<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=fake|local]");
+                  "<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=fake|local], or "
+                  "…;driver=dstack-vmm;vmm_url=<http://host:port|unix:/path>;image=<VMM image>"
+                  "[;vcpu=1;memory=2048;disk=20] (MB, GB)");
   flags.AddString("cvm-binary", &config->local_node.cvm_binary, "",
                   "chainkms-cvm for driver=local nodes (default: beside this binary, else PATH)");
   flags.AddString("node-dir", &config->local_node.dir, "chainkms-nodes",
                   "where driver=local nodes keep each CVM's files");
+  flags.AddString("vmm-token-env", &config->vmm_token_env, "",
+                  "name of an environment variable holding a bearer token for driver=dstack-vmm "
+                  "nodes (sent as Authorization: Bearer; never given on the command line)");
   flags.AddString("public-url", &config->public_url, "http://127.0.0.1:8080",
                   "the gateway's public base URL; commit URLs are built on it");
   flags.AddDuration("commit-token-ttl", &config->commit_token_ttl, absl::Hours(24 * 7),
@@ -85,6 +90,14 @@ absl::Status FinishConfig(Config* config, const EnvLookup& env) {
   }
   while (!config->public_url.empty() && config->public_url.back() == '/') {
     config->public_url.pop_back();
+  }
+  if (!config->vmm_token_env.empty()) {
+    std::optional<std::string> token = env(config->vmm_token_env.c_str());
+    if (!token.has_value() || token->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("--vmm-token-env: ", config->vmm_token_env,
+                                                     " is not set (CHAINKMS_VMM_TOKEN_ENV)"));
+    }
+    config->vmm_node.bearer_token = *token;
   }
   if (config->local_node.cvm_binary.empty()) {
     std::error_code ec;

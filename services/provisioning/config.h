@@ -38,6 +38,8 @@ struct Config {
   absl::Duration webhook_poll_interval = absl::Seconds(1);
   std::string replica;          // default $HOSTNAME
   LocalNodeOptions local_node;  // --cvm-binary, --node-dir (driver=local)
+  VmmNodeOptions vmm_node;      // bearer token from --vmm-token-env (driver=dstack-vmm)
+  std::string vmm_token_env;
 };
 
 // Registers the server flags plus --database-url, --database-pool-size, --registry,

@@ -201,7 +201,7 @@ TEST_F(LocalNodeTest, ThePoolBuildsLocalDrivers) {
   NodeConfig bad = node_;
   bad.driver = "vmm";
   EXPECT_THAT(std::string(NodePool::Create({bad}, reports_.sink()).status().message()),
-              HasSubstr("unknown driver \"vmm\" (fake, local)"));
+              HasSubstr("unknown driver \"vmm\" (fake, local, dstack-vmm)"));
 }
 
 }  // namespace

@@ -6,9 +6,12 @@
 //
 // A node is one spec `<name>;device_id=0x<64 hex>;os_image_hash=0x<64 hex>[;driver=<driver>]`;
 // --node holds one or more, whitespace-separated. Drivers: `fake` (reports running at once; for
-// tests and dry runs) and `local` (chainkms-cvm processes on this machine, local_node.h).
+// tests and dry runs), `local` (chainkms-cvm processes on this machine, local_node.h) and
+// `dstack-vmm` (VMs on a dstack VMM over its /prpc API, vmm_node.h), which also takes
+// `;vmm_url=<http://host:port | unix:/path/vmm.sock>;image=<VMM image>[;vcpu=N;memory=MB;disk=GB]`.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +33,12 @@ struct NodeConfig {
   Hash32 device_id;
   Hash32 os_image_hash;
   std::string driver = "fake";
+  // driver=dstack-vmm only (required: vmm_url and image).
+  std::string vmm_url;  // http://host:port, https://…, or unix:/path/vmm.sock
+  std::string image;    // the VMM's image name (its ListImages), e.g. dstack-0.5.4
+  uint32_t vcpu = 1;
+  uint32_t memory_mb = 2048;
+  uint32_t disk_gb = 20;
 };
 
 // Parses the --node value. INVALID_ARGUMENT naming the spec and what is wrong.
@@ -98,20 +107,32 @@ struct LocalNodeOptions {
   absl::Duration boot_timeout = absl::Seconds(60);  // how long a CVM waits for its KMS
 };
 
+// What driver=dstack-vmm nodes need beyond their spec (vmm_node.h).
+struct VmmNodeOptions {
+  absl::Duration poll_interval = absl::Seconds(2);  // how often the watcher asks GetInfo
+  absl::Duration connect_timeout = absl::Seconds(3);
+  absl::Duration request_timeout = absl::Seconds(30);  // one /prpc call, CreateVm included
+  // Sent as "Authorization: Bearer <token>" when set: upstream's VMM has no authentication, but
+  // one behind an authenticating reverse proxy may need it.
+  std::string bearer_token;
+};
+
 // The configured nodes and one driver per node.
 class NodePool {
  public:
   // INVALID_ARGUMENT for an unknown driver or duplicate names.
   static absl::StatusOr<std::unique_ptr<NodePool>> Create(std::vector<NodeConfig> nodes,
                                                           StatusSink sink,
-                                                          LocalNodeOptions local = {});
+                                                          LocalNodeOptions local = {},
+                                                          VmmNodeOptions vmm = {});
 
   const std::vector<NodeConfig>& nodes() const { return nodes_; }
   // The named node, or the first when `name` is empty. INVALID_FIELD "node" when unknown.
   absl::StatusOr<NodeConfig> Pick(std::string_view name) const;
   // The driver of a configured node (nullptr when unknown).
   NodeDriver* driver(std::string_view node) const;
-  // Destroys the drivers (a local node stops its CVMs and its watcher); driver() is nullptr after.
+  // Destroys the drivers (a local node stops its CVMs and its watcher; a dstack-vmm node stops
+  // only its watcher, its VMs keep running); driver() is nullptr after.
   void Shutdown() { drivers_.clear(); }
 
  private:

@@ -42,7 +42,7 @@ absl::Status Run(const Config& config, const Deps& deps) {
                                       const std::string& reason) {
                          if (service_ptr != nullptr) service_ptr->OnNodeStatus(id, status, reason);
                        },
-                       config.local_node));
+                       config.local_node, config.vmm_node));
   if (config.nodes.empty()) log.Warn("no node configured (--node): ProvisionCvm will refuse");
   for (const NodeConfig& n : config.nodes) {
     log.Info("node", {{"name", n.name}, {"driver", n.driver}});

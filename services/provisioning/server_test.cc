@@ -57,6 +57,17 @@ TEST(ProvisioningConfigTest, DefaultsAndSpecs) {
   EXPECT_EQ(env->commit_token_ttl, absl::Hours(1));
 }
 
+TEST(ProvisioningConfigTest, VmmTokenComesFromTheNamedVariableOnly) {
+  auto c = Parse({"--kms=anvil=31337", "--vmm-token-env=VMM_TOKEN"}, {{"VMM_TOKEN", "s3cret"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->vmm_node.bearer_token, "s3cret");
+  EXPECT_TRUE(
+      Parse({"--kms=anvil=31337"}, {{"VMM_TOKEN", "s3cret"}})->vmm_node.bearer_token.empty());
+  auto missing = Parse({"--kms=anvil=31337", "--vmm-token-env=VMM_TOKEN"}, {});
+  EXPECT_THAT(missing.status().message(),
+              ::testing::HasSubstr("--vmm-token-env: VMM_TOKEN is not set"));
+}
+
 TEST(ProvisioningConfigTest, ErrorsNameTheFlag) {
   EXPECT_THAT(Parse({}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--kms")));
   EXPECT_THAT(Parse({"--kms=anvil"}),
