@@ -22,14 +22,14 @@ stack_up >/dev/null
 
 mkdir -p "$work/bench"
 printf 'services:\n  web:\n    image: nginx:1.27\n' >"$work/bench/docker-compose.yml"
-ms() { date +%s%N | awk '{ printf "%d", $1 / 1000000 }'; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
 median() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 deploy_ms=() trips=()
 for i in $(seq 1 "$runs"); do
   t0=$(ms)
   "$cli_bin" deploy -c "$work/bench/docker-compose.yml" -e "BENCH=run$i" --kms anvil \
-    --name "bench-app-$i" --node node-1 --private-key "$KEY0" --wait --json \
+    --name "bench-app-$i" --node node-1 --private-key "$KEY0" --wait --json --debug \
     >"$work/bench/$i.json" 2>"$work/bench/$i.log" || { cat "$work/bench/$i.log" >&2; fail "deploy $i"; }
   deploy_ms+=($(($(ms) - t0)))
   trips+=("$(jq -r .chain_round_trips "$work/bench/$i.json")")
@@ -55,6 +55,7 @@ rt=$(printf '%s\n' "${trips[@]}" | median)
 echo "chainkms deploy (new, env, --wait), $runs runs: median ${d} ms; baseline (cast send + cast call): median ${b} ms; ratio $(awk -v a="$d" -v b="$b" 'BEGIN { printf "%.2f", a / b }')x"
 echo "chain round trips per deploy: median $rt (minimum the flow needs: 7 = chainId, nonce, fees, gas, send, receipt, kmsInfo)"
 echo "per-run wall ms: ${deploy_ms[*]}; round trips: ${trips[*]}"
+echo "the calls of the last run: $(sed -n 's/^\[debug\] chain calls: //p' "$work/bench/$runs.log")"
 
 if command -v hyperfine >/dev/null && [ -x node_modules/.bin/phala ]; then
   echo

@@ -113,8 +113,7 @@ absl::Status AllowDevices(const Flags& f, const Context& ctx, const ApiClient& a
     }
     ctx.out << "Contract:          " << Hex0x(app->app.view()) << "\n"
             << "Chain:             " << ChainLabel(V(*l, "chain_id", uint64_t{0})) << "\n"
-            << "Allow Any Device:  " << (V(*l, "allow_any_device", false) ? "yes" : "no")
-            << "\n\n";
+            << "Allow Any Device:  " << (V(*l, "allow_any_device", false) ? "yes" : "no") << "\n\n";
     ctx.out << std::left << std::setw(68) << "DEVICE_ID" << std::setw(16) << "NODE"
             << "ON CHAIN\n";
     for (const json& d : devices) {
@@ -188,8 +187,7 @@ absl::Status CheckPrerequisites(const Flags& f, const Context& ctx, const ApiCli
     return absl::OkStatus();
   }
   auto yes = [](bool b) { return b ? "yes" : "NO"; };
-  const bool device_ok =
-      V(*r, "device_id_allowed", false) || V(*r, "allow_any_device", false);
+  const bool device_ok = V(*r, "device_id_allowed", false) || V(*r, "allow_any_device", false);
   ctx.out << "App contract:          " << V(*r, "app_contract_address", "") << "\n"
           << "Compose hash:          " << With0x(V(*r, "compose_hash", "")) << "\n"
           << "  allowed on chain:    " << yes(V(*r, "compose_hash_allowed", false)) << "\n"
@@ -369,8 +367,8 @@ absl::Status Cvms(const Flags& f, const Context& ctx, const ApiClient& api) {
           << "STATUS"
           << "APP ID\n";
   for (const json& c : items) {
-    ctx.out << std::setw(40) << V(c, "id", "") << std::setw(24) << V(c, "name", "")
-            << std::setw(14) << V(c, "status", "") << With0x(V(c, "app_id", "")) << "\n";
+    ctx.out << std::setw(40) << V(c, "id", "") << std::setw(24) << V(c, "name", "") << std::setw(14)
+            << V(c, "status", "") << With0x(V(c, "app_id", "")) << "\n";
   }
   return absl::OkStatus();
 }
@@ -410,8 +408,8 @@ absl::Status Webhooks(const Flags& f, const Context& ctx, const ApiClient& api) 
     for (const json& w : V(*r, "items", json::array())) {
       std::vector<std::string> ev;
       for (const json& e : V(w, "events", json::array())) ev.push_back(e.get<std::string>());
-      ctx.out << std::left << std::setw(28) << V(w, "id", "") << std::setw(48)
-              << V(w, "url", "") << absl::StrJoin(ev, ",") << "\n";
+      ctx.out << std::left << std::setw(28) << V(w, "id", "") << std::setw(48) << V(w, "url", "")
+              << absl::StrJoin(ev, ",") << "\n";
     }
     return absl::OkStatus();
   }

@@ -1,5 +1,6 @@
 #include "cli/chainkms/common.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -144,6 +145,7 @@ absl::StatusOr<nlohmann::json> WaitForRunning(const ApiClient& api, const std::s
                                               absl::Duration timeout, const Context& ctx) {
   const absl::Time deadline = absl::Now() + timeout;
   std::string last;
+  auto pause = std::chrono::milliseconds(25);  // polling pace, not a sync: 25 ms growing to 1 s
   for (;;) {
     absl::StatusOr<nlohmann::json> got = api.Call("GET", absl::StrCat("/cvms/", cvm));
     if (!got.ok()) return got.status();
@@ -168,7 +170,8 @@ absl::StatusOr<nlohmann::json> WaitForRunning(const ApiClient& api, const std::s
                                                    absl::FormatDuration(timeout))),
           "raise --wait-timeout, or follow it with chainkms cvms get");
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // polling pace, not a sync
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 3 / 2, std::chrono::milliseconds(1000));
   }
 }
 

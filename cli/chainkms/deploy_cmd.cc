@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/chainkms/common.h"
 #include "lib/chain/contracts.h"
 #include "lib/common/hex.h"
@@ -247,6 +248,7 @@ class Deploy {
     }
     ctx_.Debug(absl::StrCat("chain round trips: ", chain_->round_trips(),
                             ", API requests: ", api_->requests()));
+    ctx_.Debug(absl::StrCat("chain calls: ", absl::StrJoin(chain_->calls(), " ")));
     if (ctx_.json) {
       ctx_.Json({{"success", true},
                  {"vm_uuid", cvm_id},

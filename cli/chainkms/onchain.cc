@@ -73,8 +73,13 @@ OnChain::OnChain(std::unique_ptr<Counter> counter, uint64_t chain_id, const Addr
     : counter_(std::move(counter)), chain_id_(chain_id), progress_(progress) {
   reader_ =
       std::make_unique<ChainReader>(*counter_, ChainReaderConfig{.kms = kms, .chain_id = chain_id});
+  // Receipts are polled at a pace that suits the chain's block time: anvil mines at once, Base
+  // every 2 s, Ethereum every 12 s (hosted endpoints rate-limit eager pollers).
+  const absl::Duration poll = chain_id == 31337  ? absl::Milliseconds(20)
+                              : chain_id == 8453 ? absl::Milliseconds(500)
+                                                 : absl::Seconds(1);
   txm_ = std::make_unique<TxManager>(*counter_, chain_id, SystemClock::Get(),
-                                     TxManagerOptions{.poll_interval = absl::Milliseconds(250)});
+                                     TxManagerOptions{.poll_interval = poll});
 }
 
 absl::StatusOr<std::unique_ptr<OnChain>> OnChain::Connect(const std::string& rpc_url,

@@ -25,6 +25,7 @@
 #include "lib/chain/reader.h"
 #include "lib/chain/signer.h"
 #include "lib/chain/tx_manager.h"
+#include "lib/common/sync.h"
 #include "lib/jsonrpc/client.h"
 
 namespace chainkms::cli {
@@ -57,25 +58,40 @@ class OnChain {
 
   // JSON-RPC round trips so far (a batch counts once).
   int round_trips() const { return counter_->round_trips(); }
+  std::vector<std::string> calls() const { return counter_->calls(); }
 
  private:
   class Counter final : public RpcCaller {
    public:
     explicit Counter(std::unique_ptr<JsonRpcClient> inner) : inner_(std::move(inner)) {}
     absl::StatusOr<nlohmann::json> Call(std::string_view method, nlohmann::json params) override {
-      ++round_trips_;
+      Note(std::string(method));
       return inner_->Call(method, std::move(params));
     }
     absl::StatusOr<std::vector<absl::StatusOr<nlohmann::json>>> Batch(
         std::vector<Request> requests) override {
-      ++round_trips_;
+      std::string names = "[";
+      for (const Request& r : requests) names += (names.size() > 1 ? "+" : "") + r.method;
+      Note(names + "]");
       return inner_->Batch(std::move(requests));
     }
     int round_trips() const { return round_trips_; }
+    // The methods called, in order ("[a+b]" for a batch).
+    std::vector<std::string> calls() const {
+      chainkms::MutexLock l(&mu_);
+      return calls_;
+    }
 
    private:
+    void Note(std::string call) {
+      ++round_trips_;
+      chainkms::MutexLock l(&mu_);
+      calls_.push_back(std::move(call));
+    }
     std::unique_ptr<JsonRpcClient> inner_;
     std::atomic<int> round_trips_{0};
+    mutable chainkms::Mutex mu_;
+    std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
   };
 
   OnChain(std::unique_ptr<Counter> counter, uint64_t chain_id, const Address& kms,
