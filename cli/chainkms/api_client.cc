@@ -159,7 +159,7 @@ absl::StatusOr<ApiResponse> ApiClient::Send(
   add("Accept: application/json");
   if (body) add("Content-Type: application/json");
   if (!settings_.key.empty()) add("X-API-Key: " + settings_.key);
-  for (const auto& [k, v] : headers) add(k + ": " + v);
+  for (const auto& [k, v] : headers) add(absl::StrCat(k, ": ", v));
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> list_owner(list, curl_slist_free_all);
   std::string out;
   CURL* h = curl.get();

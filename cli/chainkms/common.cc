@@ -17,8 +17,8 @@ namespace chainkms::cli {
 namespace {
 
 constexpr size_t kMaxEnvItems = 1024;
-constexpr size_t kMaxEnvValue = 128 * 1024;
-constexpr size_t kMaxEnvTotal = 1024 * 1024;
+constexpr size_t kMaxEnvValue = size_t{128} * 1024;
+constexpr size_t kMaxEnvTotal = size_t{1024} * 1024;
 
 // KEY=VALUE (the key an env key, no path separators) rather than a file name.
 bool IsKeyValue(std::string_view arg) {

@@ -111,7 +111,7 @@ absl::StatusOr<std::unique_ptr<OnChain>> OnChain::Connect(const std::string& rpc
   return std::unique_ptr<OnChain>(new OnChain(std::move(counter), *id, kms, progress));
 }
 
-absl::Status OnChain::Explain(absl::Status status, const Address& from, const Address& to,
+absl::Status OnChain::Explain(const absl::Status& status, const Address& from, const Address& to,
                               const std::string& what, std::optional<Address> owned_app) {
   std::optional<RpcError> e = GetRpcError(status);
   const std::string msg(status.message());

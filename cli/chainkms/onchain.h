@@ -96,7 +96,7 @@ class OnChain {
 
   OnChain(std::unique_ptr<Counter> counter, uint64_t chain_id, const Address& kms,
           std::ostream& progress);
-  absl::Status Explain(absl::Status status, const Address& from, const Address& to,
+  absl::Status Explain(const absl::Status& status, const Address& from, const Address& to,
                        const std::string& what, std::optional<Address> owned_app);
 
   std::unique_ptr<Counter> counter_;

@@ -154,6 +154,35 @@ echo "device $device2 added and removed; allow-any on and off; a non-owner is re
 ck check-prerequisites --cvm-id "$cvm_b"
 ck cvms list
 
+step "6. the other commands, and errors as one line with a hint"
+token_b=$(sed -n 's/^Commit Token: *//p' "$work/prepare.txt")
+if ck deploy --cvm-id "$cvm_b" --commit --token "$token_b" --transaction-hash "$exec_tx" --json \
+  2>"$work/used.json"; then
+  fail "a used commit token was accepted"
+fi
+jq -e '.success == false and (.hint | test("prepare-only again"))' "$work/used.json" >/dev/null \
+  || fail "a used token: no JSON error with the hint: $(cat "$work/used.json")"
+if ck cvms get cvm_000000000000000000000000 2>"$work/404.log"; then fail "an unknown CVM was found"; fi
+grep -q '^hint: check the CVM id' "$work/404.log" || fail "no hint for an unknown CVM: $(cat "$work/404.log")"
+sealed=$(ck envs encrypt -e SECRET=s3cret --app-id "$app_b" --kms anvil) || fail "envs encrypt failed"
+[[ "$sealed" =~ ^[0-9a-f]{200,}$ ]] || fail "envs encrypt printed no hex: $sealed"
+ck kms pubkey --app-id "$app_b" --kms anvil | tee "$work/pubkey.txt"
+grep -q '^Verified: *yes' "$work/pubkey.txt" || fail "the env key was not verified on chain"
+hook=$(ck webhooks create --url http://127.0.0.1:9/hook --events cvm.updated --json) \
+  || fail "webhooks create failed"
+hook_id=$(jq -r .id <<<"$hook")
+jq -e '.secret | startswith("whsec_")' <<<"$hook" >/dev/null || fail "webhooks create: no secret"
+ck webhooks list | grep -q "$hook_id" || fail "webhooks list does not show $hook_id"
+ck webhooks rotate "$hook_id" --json | jq -e '.secret | startswith("whsec_")' >/dev/null \
+  || fail "webhooks rotate"
+ck cvms get "$cvm_b" --json | jq -e --arg h "$hash_b" '.compose_hash == $h and .status == "running"' \
+  >/dev/null || fail "cvms get --json"
+ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only --debug \
+  >/dev/null 2>"$work/debug.log" || fail "prepare-only with --debug"
+grep -q '^\[debug\] compose hash' "$work/debug.log" || fail "--debug traced no compose hash"
+echo "a used token, an unknown CVM: one line and a hint; envs encrypt, kms pubkey (verified on chain),"
+echo "webhooks create/list/rotate, cvms get --json, --debug hash tracing"
+
 echo
 echo "OK: the walkthrough passed (new deploy, single-owner update, Safe 2-of-3 commit, a refused"
 echo "    boot after removeComposeHash, device management)"
