@@ -49,6 +49,21 @@ class FakeNode {
   HttpTestServer server_;
 };
 
+// A chain-31337 node with nonce 0 and fees, plus `more`.
+std::map<std::string, json> AnvilWith(std::map<std::string, json> more) {
+  more["eth_chainId"] = "0x7a69";
+  more["eth_getTransactionCount"] = "0x0";
+  more["eth_feeHistory"] = {{"oldestBlock", "0x1"},
+                            {"baseFeePerGas", {"0x1", "0x1"}},
+                            {"reward", {{"0x1"}}},
+                            {"gasUsedRatio", {0.5}}};
+  return more;
+}
+
+json InsufficientFunds() {
+  return {{"code", -32000}, {"message", "insufficient funds for gas * price + value"}};
+}
+
 std::shared_ptr<Signer> TestSigner() {
   Bytes k(32, 0);
   k[31] = 7;
@@ -81,18 +96,9 @@ TEST(OnChainTest, AnUnreachableNodeNamesTheFlagButNotItsSecrets) {
 }
 
 TEST(OnChainTest, AnAccountWithoutEthIsInsufficientBalanceWithWhatItHas) {
-  FakeNode node({{"eth_chainId", "0x7a69"},
-                 {"eth_getTransactionCount", "0x0"},
-                 {"eth_feeHistory",
-                  {{"oldestBlock", "0x1"},
-                   {"baseFeePerGas", {"0x1", "0x1"}},
-                   {"reward", {{"0x1"}}},
-                   {"gasUsedRatio", {0.5}}}},
-                 {"eth_estimateGas",
-                  {{"code", -32000}, {"message", "insufficient funds for gas * price + value"}}},
-                 {"eth_sendRawTransaction",
-                  {{"code", -32000}, {"message", "insufficient funds for gas * price + value"}}},
-                 {"eth_getBalance", "0x2386f26fc10000"}});  // 0.01 ETH
+  FakeNode node(AnvilWith({{"eth_estimateGas", InsufficientFunds()},
+                           {"eth_sendRawTransaction", InsufficientFunds()},
+                           {"eth_getBalance", "0x2386f26fc10000"}}));  // 0.01 ETH
   ASSERT_TRUE(node.Start().ok());
   std::ostringstream progress;
   auto c = OnChain::Connect(node.url(), 31337, Address{}, progress);
@@ -113,15 +119,8 @@ TEST(OnChainTest, ARevertForAnotherOwnerSaysWhoIsNotTheOwner) {
   // estimateGas reverts with OwnableUnauthorizedAccount(signer); the owner read then fails too,
   // so the message names the sender and the contract only.
   const std::string revert = "0x118cdaa7000000000000000000000000" + std::string(40, 'a');
-  FakeNode node(
-      {{"eth_chainId", "0x7a69"},
-       {"eth_getTransactionCount", "0x0"},
-       {"eth_feeHistory",
-        {{"oldestBlock", "0x1"},
-         {"baseFeePerGas", {"0x1", "0x1"}},
-         {"reward", {{"0x1"}}},
-         {"gasUsedRatio", {0.5}}}},
-       {"eth_estimateGas", {{"code", 3}, {"message", "execution reverted"}, {"data", revert}}}});
+  FakeNode node(AnvilWith(
+      {{"eth_estimateGas", {{"code", 3}, {"message", "execution reverted"}, {"data", revert}}}}));
   ASSERT_TRUE(node.Start().ok());
   std::ostringstream progress;
   auto c = OnChain::Connect(node.url(), 31337, Address{}, progress);

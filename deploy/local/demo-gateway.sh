@@ -28,39 +28,7 @@ device=0x00000000000000000000000000000000000000000000000000000000000000d1
 os_image=0x$(printf 'chainkms-devnet-os-image' | sha256sum | cut -d' ' -f1)
 
 source deploy/local/anvil.sh
-PIDS=()
-work=$(mktemp -d)
-cleanup() {
-  local rc=$?
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    kill -TERM "${PIDS[i]}" 2>/dev/null || true
-    wait "${PIDS[i]}" 2>/dev/null || true
-  done
-  if [ "$rc" -ne 0 ]; then
-    for f in "$work"/*.log; do [ -s "$f" ] && { echo "== $f" >&2; tail -40 "$f" >&2; }; done
-  fi
-  rm -rf "$work"
-  anvil_stop
-  exit "$rc"
-}
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-# Waits for a JSON log line with message $3; prints its field $4.
-log_field() {
-  local log=$1 pid=$2 msg=$3 field=$4
-  for _ in $(seq 1 300); do
-    line=$(grep -m1 "\"msg\":\"$msg\"" "$log" || true)
-    if [ -n "$line" ]; then
-      jq -r ".$field" <<<"$line"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.1
-  done
-  return 1
-}
+source deploy/local/procs.sh
 
 anvil_start
 trap cleanup EXIT

@@ -19,6 +19,7 @@ if [ "${1:-}" = --demo ]; then demo=1; shift; fi
 build=${1:-build/dev}
 source deploy/local/stack-up.sh
 stack_up
+step() { printf '\n== %s\n' "$*"; }
 
 ck() { "$cli_bin" "$@"; }
 # The CVM's JSON as the API shows it.
