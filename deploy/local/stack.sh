@@ -71,6 +71,9 @@ cat >>"$work/app/docker-compose.yml" <<'EOF'
   worker:
     image: busybox:1.36
 EOF
+# The device leaves the allowlist meanwhile: the update adds it back before the hash.
+"$cast_bin" send --rpc-url "$ANVIL_URL" --private-key "$KEY0" "$app" 'removeDevice(bytes32)' \
+  "$device" >/dev/null || fail "removeDevice failed"
 ck deploy --cvm-id "$cvm" -c "$work/app/docker-compose.yml" -e GREETING=updated \
   --private-key "$KEY0" --wait >"$work/update.txt" 2>"$work/update.log" \
   || { cat "$work/update.log" >&2; fail "the single-owner update failed"; }
@@ -79,6 +82,7 @@ hash2=$(sed -n 's/^Compose Hash: *//p' "$work/update.txt")
 tx2=$(sed -n 's/^Transaction: *//p' "$work/update.txt")
 [[ "$hash2" =~ ^0x[0-9a-f]{64}$ && "$hash2" != "$hash1" ]] || fail "no new compose hash"
 [[ "$tx2" =~ ^0x[0-9a-f]{64}$ ]] || fail "no transaction hash for addComposeHash"
+grep -q '^Device added: *0x[0-9a-f]\{64\}$' "$work/update.txt" || fail "the missing device was not added"
 wait_status "$cvm" running "$hash2" >/dev/null || fail "the CVM did not reboot with $hash2"
 grep -q 'GREETING="updated"' <<<"$(cvm_env "$cvm")" || fail "the rebooted CVM has the old env"
 echo "the CVM rebooted with $hash2 (addComposeHash in $tx2)"
@@ -119,12 +123,31 @@ echo "committed through $api_commit_url; CVM $cvm_b rebooted with $hash_b"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
   -d "{\"transaction_hash\":\"$exec_tx\"}" "$api_commit_url")
 [ "$code" = 466 ] || fail "a reused commit token answered $code (want 466)"
+# The same two phases with the CLI's own --commit (and --json shapes).
+sed -i 's/busybox:1.37/busybox:1.38/' "$work/app/docker-compose.yml"
+ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only \
+  --json >"$work/prepare2.json" || fail "prepare-only --json"
+jq -e '.success and .prepare_only and .onchain_status.compose_hash_allowed == false and
+  .onchain_action.method == "addComposeHash(bytes32)" and (.commit_token | length > 20)' \
+  "$work/prepare2.json" >/dev/null || fail "prepare-only --json shape: $(cat "$work/prepare2.json")"
+hash_c=$(jq -r .compose_hash "$work/prepare2.json")
+approved=$(node deploy/local/safe.mjs exec --rpc "$ANVIL_URL" --safe "$safe" --to "$app_b" \
+  --data "$(jq -r .onchain_action.calldata "$work/prepare2.json")" --approvers "$KEY2,$KEY3") \
+  || fail "the Safe owners could not approve the second update"
+ck deploy --cvm-id "$cvm_b" --commit --token "$(jq -r .commit_token "$work/prepare2.json")" \
+  --transaction-hash "$(jq -r .exec <<<"$approved")" --wait --json >"$work/commit2.json" \
+  || fail "chainkms deploy --commit failed"
+jq -e --arg h "$hash_c" '.success and .status == "running" and .compose_hash == $h and
+  (.correlation_id | length > 0)' "$work/commit2.json" >/dev/null \
+  || fail "--commit --json shape: $(cat "$work/commit2.json")"
+hash_b=$hash_c
+echo "and again with chainkms deploy --commit: CVM $cvm_b runs $hash_b"
 
 step "4. the owner removes the running hash on chain: the next boot is refused"
 "$cast_bin" send --rpc-url "$ANVIL_URL" --private-key "$KEY0" "$app" 'removeComposeHash(bytes32)' \
   "$hash2" >/dev/null || fail "removeComposeHash failed"
 # Same compose (hash unchanged), new env: applied at once, the CVM reboots and asks the KMS again.
-sed 's/busybox:1.37/busybox:1.36/' "$work/app/docker-compose.yml" >"$work/app/compose-a.yml"
+sed -E 's/busybox:1\.[0-9]+/busybox:1.36/' "$work/app/docker-compose.yml" >"$work/app/compose-a.yml"
 ck deploy --cvm-id "$cvm" -c "$work/app/compose-a.yml" -e GREETING=reboot --private-key "$KEY0" \
   >"$work/reboot.txt" 2>&1 || { cat "$work/reboot.txt" >&2; fail "the env-only update failed"; }
 j=$(wait_status "$cvm" boot_failed "$hash2") || fail "the reboot was not refused"
@@ -197,4 +220,11 @@ The stack is up (Ctrl-C stops it and removes $work):
 Try:
   CHAINKMS_API_URL=$CHAINKMS_API_URL CHAINKMS_API_KEY=$CHAINKMS_API_KEY $cli_bin cvms list
 EOF
-while true; do sleep 3600; done
+# Ctrl-C (SIGINT) or SIGTERM ends the wait; the EXIT trap stops everything and removes $work.
+trap 'exit 130' INT
+trap 'exit 143' TERM
+while true; do
+  sleep 86400 &
+  PIDS+=($!)
+  wait "${PIDS[-1]}" || true
+done
