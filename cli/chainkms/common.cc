@@ -93,6 +93,27 @@ absl::StatusOr<std::string> EnvPlaintext(const EnvList& env) {
   return text;
 }
 
+absl::StatusOr<Hash32> CheckEnvKeySignature(const Address& app_id,
+                                            const std::string& public_key_hex,
+                                            const std::string& signature_hex,
+                                            ByteView kms_k256_pubkey) {
+  absl::StatusOr<Hash32> pub = HexDecodeFixed<32>(public_key_hex, "public_key");
+  absl::StatusOr<Bytes> sig = HexDecode(signature_hex);
+  if (!pub.ok() || !sig.ok()) return absl::UnavailableError("the API answered a malformed env key");
+  absl::StatusOr<RecoverableSignature> rs = RecoverableSignature::FromBytes(*sig);
+  absl::StatusOr<Secp256k1PublicKey> signer =
+      rs.ok() ? RecoverPublicKey(kms::EnvPublicKeyDigestLegacy(app_id, *pub), *rs)
+              : absl::StatusOr<Secp256k1PublicKey>(rs.status());
+  if (!signer.ok()) return absl::FailedPreconditionError("Invalid encryption public key signature");
+  absl::StatusOr<Secp256k1PublicKey> k256 = Secp256k1PublicKey::Parse(kms_k256_pubkey);
+  if (!k256.ok() || !(*k256 == *signer)) {
+    return WithHint(
+        absl::FailedPreconditionError("Encryption public key signature does not match KMS"),
+        "the gateway's KMS is not the one the DstackKms contract names: do not send secrets to it");
+  }
+  return *pub;
+}
+
 absl::StatusOr<Hash32> VerifiedEnvPublicKey(const ApiClient& api, OnChain& chain,
                                             const std::string& kms_slug, const Address& app_id,
                                             const Context& ctx) {
@@ -102,31 +123,17 @@ absl::StatusOr<Hash32> VerifiedEnvPublicKey(const ApiClient& api, OnChain& chain
   if (!got->is_object() || !(*got)["public_key"].is_string() || !(*got)["signature"].is_string()) {
     return absl::UnavailableError("the API answered no public_key / signature for the env key");
   }
-  absl::StatusOr<Hash32> pub =
-      HexDecodeFixed<32>((*got)["public_key"].get<std::string>(), "public_key");
-  absl::StatusOr<Bytes> sig = HexDecode((*got)["signature"].get<std::string>());
-  if (!pub.ok() || !sig.ok()) return absl::UnavailableError("the API answered a malformed env key");
-  absl::StatusOr<RecoverableSignature> rs = RecoverableSignature::FromBytes(*sig);
-  absl::StatusOr<Secp256k1PublicKey> signer =
-      rs.ok() ? RecoverPublicKey(kms::EnvPublicKeyDigestLegacy(app_id, *pub), *rs)
-              : absl::StatusOr<Secp256k1PublicKey>(rs.status());
-  if (!signer.ok()) {
-    return absl::FailedPreconditionError("Invalid encryption public key signature");
-  }
   absl::StatusOr<KmsInfo> info = chain.reader().GetKmsInfo();
   if (!info.ok()) {
     return absl::UnavailableError(
         absl::StrCat("cannot read kmsInfo() on chain: ", info.status().message()));
   }
-  absl::StatusOr<Secp256k1PublicKey> k256 = Secp256k1PublicKey::Parse(info->k256_pubkey);
-  if (!k256.ok() || !(*k256 == *signer)) {
-    return WithHint(
-        absl::FailedPreconditionError("Encryption public key signature does not match KMS"),
-        "the gateway's KMS is not the one the DstackKms contract names: do not send secrets to it");
-  }
+  absl::StatusOr<Hash32> pub =
+      CheckEnvKeySignature(app_id, (*got)["public_key"].get<std::string>(),
+                           (*got)["signature"].get<std::string>(), info->k256_pubkey);
+  if (!pub.ok()) return pub.status();
   ctx.Debug(absl::StrCat("env public key ", Hex0x(pub->view()),
-                         " signed by the KMS k256 key on chain ",
-                         Hex0x(k256->Compressed().view())));
+                         " signed by the KMS k256 key on chain ", Hex0x(info->k256_pubkey)));
   return *pub;
 }
 

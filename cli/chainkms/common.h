@@ -47,6 +47,15 @@ absl::StatusOr<EnvList> CollectEnv(const std::vector<std::string>& values);
 // The plaintext dstack CVMs decrypt: {"env":[{"key":K,"value":V},…]} (DESIGN §5.4 limits).
 absl::StatusOr<std::string> EnvPlaintext(const EnvList& env);
 
+// The env public key (hex) if `signature_hex` (65 bytes r‖s‖v, v ∈ {0,1}) over
+// keccak256("dstack-env-encrypt-pubkey:" ‖ app_id ‖ key) recovers to `kms_k256_pubkey` (the
+// DstackKms kmsInfo().k256Pubkey, SEC1). FAILED_PRECONDITION "Invalid encryption public key
+// signature" / "Encryption public key signature does not match KMS" otherwise.
+absl::StatusOr<Hash32> CheckEnvKeySignature(const Address& app_id,
+                                            const std::string& public_key_hex,
+                                            const std::string& signature_hex,
+                                            ByteView kms_k256_pubkey);
+
 // GET /kms/{kms}/pubkey/{app_id}, the signature recovered and compared with DstackKms.kmsInfo()
 // .k256Pubkey read from `chain`. FAILED_PRECONDITION "signature does not match the KMS" else.
 absl::StatusOr<Hash32> VerifiedEnvPublicKey(const ApiClient& api, OnChain& chain,

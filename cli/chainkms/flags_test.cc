@@ -7,6 +7,9 @@
 #include "cli/chainkms/common.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lib/common/hex.h"
+#include "lib/crypto/secp256k1.h"
+#include "lib/kms/derive.h"
 #include "lib/testing/temp_dir.h"
 
 namespace chainkms::cli {
@@ -143,6 +146,54 @@ TEST(CollectEnvTest, PlaintextLimits) {
   EnvList many;
   for (int i = 0; i < 1025; ++i) many.emplace_back("K" + std::to_string(i), "");
   EXPECT_THAT(EnvPlaintext(many).status().message(), HasSubstr("too many env variables"));
+}
+
+}  // namespace
+}  // namespace chainkms::cli
+
+namespace chainkms::cli {
+namespace {
+
+// The env key is trusted only when the KMS key that DstackKms names on chain signed it.
+TEST(EnvKeySignatureTest, OnlyTheKmsKeyOnChainIsTrusted) {
+  Bytes root_bytes(32, 0);
+  root_bytes[31] = 42;
+  const Secp256k1PrivateKey root = *Secp256k1PrivateKey::FromBytes(root_bytes);
+  Bytes other_bytes(32, 0);
+  other_bytes[31] = 43;
+  const Secp256k1PrivateKey other = *Secp256k1PrivateKey::FromBytes(other_bytes);
+  Address app{};
+  app.bytes[0] = 0xab;
+  Hash32 pub{};
+  pub.bytes[5] = 9;
+  const std::string pub_hex = HexEncode(pub.view());
+  const auto on_chain = root.PublicKey().Compressed();
+  const std::string good = HexEncode(kms::SignEnvPublicKeyLegacy(root, app, pub).view());
+  auto ok = CheckEnvKeySignature(app, pub_hex, good, on_chain.view());
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(*ok, pub);
+  // The same key in uncompressed SEC1, as kmsInfo may hold it.
+  EXPECT_TRUE(
+      CheckEnvKeySignature(app, pub_hex, good, root.PublicKey().Uncompressed().view()).ok());
+  // Signed by another key: refused, with a hint not to send secrets.
+  const std::string forged = HexEncode(kms::SignEnvPublicKeyLegacy(other, app, pub).view());
+  auto bad = CheckEnvKeySignature(app, pub_hex, forged, on_chain.view());
+  EXPECT_EQ(bad.status().message(), "Encryption public key signature does not match KMS");
+  EXPECT_THAT(HintOf(bad.status()), HasSubstr("do not send secrets"));
+  // Signed for another app, or another key swapped in: the recovered signer differs.
+  Address app2 = app;
+  app2.bytes[1] = 1;
+  EXPECT_FALSE(CheckEnvKeySignature(app2, pub_hex, good, on_chain.view()).ok());
+  Hash32 pub2 = pub;
+  pub2.bytes[0] = 1;
+  EXPECT_FALSE(CheckEnvKeySignature(app, HexEncode(pub2.view()), good, on_chain.view()).ok());
+  // v = 27 (not 0/1), a short signature, a 31-byte key: refused, never padded.
+  std::string v27 = good;
+  v27.replace(v27.size() - 2, 2, "1b");
+  EXPECT_EQ(CheckEnvKeySignature(app, pub_hex, v27, on_chain.view()).status().message(),
+            "Invalid encryption public key signature");
+  EXPECT_FALSE(CheckEnvKeySignature(app, pub_hex, good.substr(0, 128), on_chain.view()).ok());
+  EXPECT_FALSE(CheckEnvKeySignature(app, pub_hex.substr(2), good, on_chain.view()).ok());
 }
 
 }  // namespace
