@@ -104,15 +104,28 @@ absl::Status AllowDevices(const Flags& f, const Context& ctx, const ApiClient& a
                          {"nodeName", V(d, "node_name", "")},
                          {"allowed", V(d, "allowed_onchain", false)}});
     }
+    // The owner, when the chain can be read (--rpc-url / ETH_RPC_URL).
+    json owner = nullptr;
+    if (f.Get("--rpc-url", "ETH_RPC_URL")) {
+      absl::StatusOr<std::unique_ptr<OnChain>> chain = ConnectFor(f, *app, ctx);
+      if (!chain.ok()) return chain.status();
+      absl::StatusOr<AppState> state = (*chain)->reader().GetApp(app->app);
+      if (!state.ok()) return state.status();
+      owner = Hex0x(state->owner.view());
+    }
     if (ctx.json) {
       ctx.Json({{"appAddress", Hex0x(app->app.view())},
                 {"chain", V(*l, "chain_id", uint64_t{0})},
+                {"owner", owner},
                 {"allowAnyDevice", V(*l, "allow_any_device", false)},
                 {"devices", devices}});
       return absl::OkStatus();
     }
     ctx.out << "Contract:          " << Hex0x(app->app.view()) << "\n"
             << "Chain:             " << ChainLabel(V(*l, "chain_id", uint64_t{0})) << "\n"
+            << "Owner:             "
+            << (owner.is_string() ? owner.get<std::string>() : "(pass --rpc-url to read it)")
+            << "\n"
             << "Allow Any Device:  " << (V(*l, "allow_any_device", false) ? "yes" : "no") << "\n\n";
     ctx.out << std::left << std::setw(68) << "DEVICE_ID" << std::setw(16) << "NODE"
             << "ON CHAIN\n";
@@ -360,7 +373,13 @@ absl::Status Cvms(const Flags& f, const Context& ctx, const ApiClient& api) {
                      {"status", V(c, "status", "")},
                      {"composeHash", V(c, "compose_hash", "")}});
     }
-    ctx.Json({{"total", V(*l, "total", uint64_t{items.size()})}, {"items", out}});
+    // The phala CLI's list shape; the gateway answers one page of up to 100.
+    const uint64_t total = V(*l, "total", uint64_t{items.size()});
+    ctx.Json({{"page", 1},
+              {"pageSize", items.size()},
+              {"total", total},
+              {"totalPages", items.empty() ? 0 : (total + items.size() - 1) / items.size()},
+              {"items", out}});
     return absl::OkStatus();
   }
   ctx.out << std::left << std::setw(40) << "CVM ID" << std::setw(24) << "NAME" << std::setw(14)

@@ -157,6 +157,9 @@ echo "status boot_failed: $reason"
 
 step "5. devices: list, add, allow any, disallow any, remove"
 ck allow-devices list --cvm-id "$cvm_b"
+ck allow-devices list --cvm-id "$cvm_b" --json | jq -e --arg safe "$safe" --arg d "$device" \
+  '(.owner | ascii_downcase) == ($safe | ascii_downcase) and (.devices | map(.deviceId) | index($d) != null)' \
+  >/dev/null || fail "allow-devices list --json: no owner or device"
 ck allow-devices add "$device2" --app-id "$app" --private-key "$KEY0" >/dev/null \
   || fail "allow-devices add failed"
 [ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app" 'allowedDeviceIds(bytes32)(bool)' "$device2")" = true ] \
@@ -177,6 +180,8 @@ grep -q 'is not the owner of contract' "$work/notowner.log" || fail "no not-the-
 echo "device $device2 added and removed; allow-any on and off; a non-owner is refused"
 ck check-prerequisites --cvm-id "$cvm_b"
 ck cvms list
+ck cvms list --json | jq -e '.total == 2 and (.items | length) == 2 and .items[0].vmUuid != null' \
+  >/dev/null || fail "cvms list --json"
 
 step "6. the other commands, and errors as one line with a hint"
 token_b=$(sed -n 's/^Commit Token: *//p' "$work/prepare.txt")
