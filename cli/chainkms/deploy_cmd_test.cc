@@ -1,4 +1,5 @@
 #include "cli/chainkms/deploy_cmd.h"
+#include "cli/chainkms/prepared.h"
 
 #include <fstream>
 #include <sstream>
