@@ -209,8 +209,16 @@ ck cvms get "$cvm_b" --json | jq -e --arg h "$hash_b" '.compose_hash == $h and .
 ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only --debug \
   >/dev/null 2>"$work/debug.log" || fail "prepare-only with --debug"
 grep -q '^\[debug\] compose hash' "$work/debug.log" || fail "--debug traced no compose hash"
+# One request id, followed through the gateway → provisioning → registry logs.
+trace=trace-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+curl -sS -o /dev/null -X POST -H "X-API-Key: $CHAINKMS_API_KEY" -H "X-Request-Id: $trace" \
+  -H 'Content-Type: application/json' -d '{}' "$CHAINKMS_API_URL/cvms/$cvm_b/is-allowed"
+for svc in gateway provisioning registry; do
+  grep -q "\"request_id\":\"$trace\"" "$work/$svc.log" || fail "request id $trace not in the $svc log"
+done
 echo "a used token, an unknown CVM: one line and a hint; envs encrypt, kms pubkey (verified on chain),"
-echo "webhooks create/list/rotate, cvms get --json, --debug hash tracing"
+echo "webhooks create/list/rotate, cvms get --json, --debug hash tracing; request id $trace in the"
+echo "gateway, provisioning and registry logs"
 
 echo
 echo "OK: the walkthrough passed (new deploy, single-owner update, Safe 2-of-3 commit, a refused"

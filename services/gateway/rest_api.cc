@@ -265,8 +265,25 @@ HttpResponse RestApi::Handle(const HttpRequest& req) {
   if (!server::RequestContext::IsValidRequestId(request_id)) {
     request_id = server::RequestContext::NewRequestId();
   }
+  const absl::Time start = absl::Now();
   auto finish = [&](HttpResponse r) {
     r.headers.emplace_back("X-Request-Id", request_id);
+    // One line per request, with the id the backends log too (never the raw path or query: they
+    // may hold commit tokens).
+    const server::RequestContext rc{.request_id = request_id, .method = ""};
+    std::string method = "OTHER";
+    for (const char* m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+      if (req.method == m) method = m;
+    }
+    server::Logger::Default().Log(r.status >= 500   ? server::LogLevel::kError
+                                  : r.status >= 400 ? server::LogLevel::kWarn
+                                                    : server::LogLevel::kInfo,
+                                  "http",
+                                  {{"http_method", method},
+                                   {"route", r.route.empty() ? std::string("unmatched") : r.route},
+                                   {"status", r.status},
+                                   {"latency_ms", absl::ToDoubleMilliseconds(absl::Now() - start)}},
+                                  &rc);
     std::string_view origin = req.Header("origin");
     if (!origin.empty()) {
       for (const std::string& o : options_.cors_origins) {
