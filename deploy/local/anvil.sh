@@ -42,3 +42,14 @@ rpc() {
   fi
   echo "$reply" | jq -r '.result'
 }
+
+# keep_logs FILE… → copies the service logs into $CHAINKMS_TEST_LOG_DIR/<script>-<pid>/ when that
+# is set (scripts/test sets it, then scripts/scan-logs checks them for secrets); else nothing.
+keep_logs() {
+  [ -n "${CHAINKMS_TEST_LOG_DIR:-}" ] || return 0
+  local dir
+  dir="$CHAINKMS_TEST_LOG_DIR/$(basename "$0" .sh)-$$"
+  mkdir -p "$dir"
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/"; done
+  return 0
+}

@@ -38,6 +38,7 @@ cleanup() {
     echo "chainkms-kms log:" >&2
     cat "$work/kms.log" >&2
   fi
+  keep_logs "$work"/*.log
   rm -rf "$work"
   anvil_stop
   exit "$rc"

@@ -41,6 +41,7 @@ cleanup() {
   if [ "$rc" -ne 0 ]; then
     for f in "$work"/*.log; do [ -s "$f" ] && { echo "== $f" >&2; tail -50 "$f" >&2; }; done
   fi
+  keep_logs "$work"/*.log
   rm -rf "$work"
   anvil_stop
   exit "$rc"

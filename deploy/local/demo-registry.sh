@@ -35,6 +35,7 @@ cleanup() {
     echo "chainkms-registry log:" >&2
     cat "$registry_log" >&2
   fi
+  keep_logs "$registry_log"
   rm -f "$devnet_json" "$registry_log"
   anvil_stop
   exit "$rc"

@@ -74,7 +74,7 @@ EOF
 # The device leaves the allowlist meanwhile: the update adds it back before the hash.
 "$cast_bin" send --rpc-url "$ANVIL_URL" --private-key "$KEY0" "$app" 'removeDevice(bytes32)' \
   "$device" >/dev/null || fail "removeDevice failed"
-ck deploy --cvm-id "$cvm" -c "$work/app/docker-compose.yml" -e GREETING=updated \
+ck deploy --cvm-id "$cvm" -c "$work/app/docker-compose.yml" -e GREETING=greeting-after-update-7c1 \
   --private-key "$KEY0" --wait >"$work/update.txt" 2>"$work/update.log" \
   || { cat "$work/update.log" >&2; fail "the single-owner update failed"; }
 cat "$work/update.txt"
@@ -84,14 +84,14 @@ tx2=$(sed -n 's/^Transaction: *//p' "$work/update.txt")
 [[ "$tx2" =~ ^0x[0-9a-f]{64}$ ]] || fail "no transaction hash for addComposeHash"
 grep -q '^Device added: *0x[0-9a-f]\{64\}$' "$work/update.txt" || fail "the missing device was not added"
 wait_status "$cvm" running "$hash2" >/dev/null || fail "the CVM did not reboot with $hash2"
-grep -q 'GREETING="updated"' <<<"$(cvm_env "$cvm")" || fail "the rebooted CVM has the old env"
+grep -q 'GREETING="greeting-after-update-7c1"' <<<"$(cvm_env "$cvm")" || fail "the rebooted CVM has the old env"
 echo "the CVM rebooted with $hash2 (addComposeHash in $tx2)"
 
 step "3. a Safe 2-of-3 owns app B: prepare-only → two owners approve on chain → commit URL (POST)"
 safe=$(node deploy/local/safe.mjs deploy --rpc "$ANVIL_URL" --key "$KEY0" \
   --owners "$ADDR1,$ADDR2,$ADDR3" --threshold 2) || fail "Safe deploy failed"
 echo "Safe $safe (owners 1, 2, 3; threshold 2)"
-ck deploy -c "$work/app/docker-compose.yml" -e GREETING=safe --kms anvil --name safe-app \
+ck deploy -c "$work/app/docker-compose.yml" -e GREETING=greeting-of-the-safe-app-3f2 --kms anvil --name safe-app \
   --node node-1 --owner "$safe" --private-key "$KEY0" --wait --json >"$work/deploy2.json" \
   2>"$work/deploy2.log" || { cat "$work/deploy2.log" >&2; fail "deploy of the Safe-owned app failed"; }
 cvm_b=$(jq -r .cvm_id "$work/deploy2.json")
@@ -99,7 +99,7 @@ app_b=$(jq -r .app_id "$work/deploy2.json")
 [ "$("$cast_bin" call --rpc-url "$ANVIL_URL" "$app_b" 'owner()(address)')" = "$safe" ] \
   || fail "app B is not owned by the Safe"
 sed -i 's/busybox:1.36/busybox:1.37/' "$work/app/docker-compose.yml"
-ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only \
+ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=greeting-of-the-safe-app-3f2 --prepare-only \
   | tee "$work/prepare.txt"
 grep -q 'Compose Hash:  NOT registered' "$work/prepare.txt" || fail "prepare-only: no NOT registered"
 grep -q 'addComposeHash(bytes32)' "$work/prepare.txt" || fail "prepare-only: no multisig hint"
@@ -125,7 +125,7 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: applica
 [ "$code" = 466 ] || fail "a reused commit token answered $code (want 466)"
 # The same two phases with the CLI's own --commit (and --json shapes).
 sed -i 's/busybox:1.37/busybox:1.38/' "$work/app/docker-compose.yml"
-ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only \
+ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=greeting-of-the-safe-app-3f2 --prepare-only \
   --json >"$work/prepare2.json" || fail "prepare-only --json"
 jq -e '.success and .prepare_only and .onchain_status.compose_hash_allowed == false and
   .onchain_action.method == "addComposeHash(bytes32)" and (.commit_token | length > 20)' \
@@ -148,7 +148,7 @@ step "4. the owner removes the running hash on chain: the next boot is refused"
   "$hash2" >/dev/null || fail "removeComposeHash failed"
 # Same compose (hash unchanged), new env: applied at once, the CVM reboots and asks the KMS again.
 sed -E 's/busybox:1\.[0-9]+/busybox:1.36/' "$work/app/docker-compose.yml" >"$work/app/compose-a.yml"
-ck deploy --cvm-id "$cvm" -c "$work/app/compose-a.yml" -e GREETING=reboot --private-key "$KEY0" \
+ck deploy --cvm-id "$cvm" -c "$work/app/compose-a.yml" -e GREETING=greeting-on-reboot-9d4 --private-key "$KEY0" \
   >"$work/reboot.txt" 2>&1 || { cat "$work/reboot.txt" >&2; fail "the env-only update failed"; }
 j=$(wait_status "$cvm" boot_failed "$hash2") || fail "the reboot was not refused"
 reason=$(jq -r .status_reason <<<"$j")
@@ -193,7 +193,7 @@ jq -e '.success == false and (.hint | test("prepare-only again"))' "$work/used.j
   || fail "a used token: no JSON error with the hint: $(cat "$work/used.json")"
 if ck cvms get cvm_000000000000000000000000 2>"$work/404.log"; then fail "an unknown CVM was found"; fi
 grep -q '^hint: check the CVM id' "$work/404.log" || fail "no hint for an unknown CVM: $(cat "$work/404.log")"
-sealed=$(ck envs encrypt -e SECRET=s3cret --app-id "$app_b" --kms anvil) || fail "envs encrypt failed"
+sealed=$(ck envs encrypt -e SECRET=envs-encrypt-secret-51a --app-id "$app_b" --kms anvil) || fail "envs encrypt failed"
 [[ "$sealed" =~ ^[0-9a-f]{200,}$ ]] || fail "envs encrypt printed no hex: $sealed"
 ck kms pubkey --app-id "$app_b" --kms anvil | tee "$work/pubkey.txt"
 grep -q '^Verified: *yes' "$work/pubkey.txt" || fail "the env key was not verified on chain"
@@ -206,7 +206,7 @@ ck webhooks rotate "$hook_id" --json | jq -e '.secret | startswith("whsec_")' >/
   || fail "webhooks rotate"
 ck cvms get "$cvm_b" --json | jq -e --arg h "$hash_b" '.compose_hash == $h and .status == "running"' \
   >/dev/null || fail "cvms get --json"
-ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=safe --prepare-only --debug \
+ck deploy --cvm-id "$cvm_b" -c "$work/app/docker-compose.yml" -e GREETING=greeting-of-the-safe-app-3f2 --prepare-only --debug \
   >/dev/null 2>"$work/debug.log" || fail "prepare-only with --debug"
 grep -q '^\[debug\] compose hash' "$work/debug.log" || fail "--debug traced no compose hash"
 # One request id, followed through the gateway → provisioning → registry logs.
