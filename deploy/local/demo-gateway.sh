@@ -55,37 +55,10 @@ kms_port=$(log_field "$work/kms.log" "${PIDS[-1]}" serving port) || fail "chaink
 log_field "$work/kms.log" "${PIDS[-1]}" "all chains serving" msg >/dev/null \
   || fail "chainkms-kms did not serve its chain"
 
-# Provisioning builds commit URLs on the gateway's public URL, so the two ports are chosen first
-# (and chosen again in the rare case another process took one meanwhile).
-for attempt in 1 2 3 4 5; do
-  prov_port=$(free_port)
-  http_port=$(free_port)
-  "$provisioning_bin" --listen "127.0.0.1:$prov_port" --metrics-listen 127.0.0.1:0 \
-    --database-url "sqlite:$work/provisioning.db" --registry "127.0.0.1:$registry_port" \
-    --kms "anvil=31337;url=http://127.0.0.1:$kms_port" \
-    --node "node-1;device_id=${device};os_image_hash=${os_image};driver=fake" \
-    --public-url "http://127.0.0.1:$http_port" --webhook-allow-private >"$work/provisioning.log" 2>&1 &
-  prov_pid=$!
-  if ! log_field "$work/provisioning.log" "$prov_pid" serving port >/dev/null; then
-    wait "$prov_pid" 2>/dev/null || true
-    continue
-  fi
-  "$gateway_bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-    --http-listen "127.0.0.1:$http_port" --provisioning "127.0.0.1:$prov_port" \
-    --registry "127.0.0.1:$registry_port" --kms "127.0.0.1:$kms_port" \
-    --health-interval 200ms --api-key-cache-ttl 1s --custodial-signers "ws-a=$owner" >"$work/gateway.log" 2>&1 &
-  gw_pid=$!
-  if log_field "$work/gateway.log" "$gw_pid" "http listening" http_port >/dev/null; then
-    PIDS+=("$prov_pid" "$gw_pid")
-    break
-  fi
-  kill -TERM "$prov_pid" "$gw_pid" 2>/dev/null || true
-  wait "$prov_pid" "$gw_pid" 2>/dev/null || true
-  [ "$attempt" = 5 ] && fail "could not start provisioning and the gateway"
-done
+prov_args=(--node "node-1;device_id=${device};os_image_hash=${os_image};driver=fake")
+gw_args=(--api-key-cache-ttl 1s --custodial-signers "ws-a=$owner")
+start_provisioning_and_gateway prov_args gw_args
 gw_metrics=$(log_field "$work/gateway.log" "$gw_pid" serving metrics_port)
-log_field "$work/gateway.log" "$gw_pid" "backends serving; gateway SERVING" msg >/dev/null \
-  || fail "the gateway never saw its backends serving"
 echo "gateway http://127.0.0.1:$http_port (provisioning :$prov_port, registry :$registry_port, kms :$kms_port)"
 
 key_a=$("$gateway_bin" apikeys create --workspace ws-a --name e2e --provisioning "127.0.0.1:$prov_port")

@@ -66,37 +66,11 @@ grep -q 'INSECURE: --insecure-dev-attestation' "$work/kms.log" || fail "no dev-a
 echo "WARNING: chainkms-kms runs with --insecure-dev-attestation (local stack only: any process"
 echo "         that claims a boot is believed; real CVMs prove theirs with Intel TDX quotes)"
 
-# Provisioning builds commit URLs on the gateway's public URL, so both ports are chosen first.
-for attempt in 1 2 3 4 5; do
-  prov_port=$(free_port)
-  http_port=$(free_port)
-  "$provisioning_bin" --listen "127.0.0.1:$prov_port" --metrics-listen 127.0.0.1:0 \
-    --database-url "sqlite:$work/provisioning.db" --registry "127.0.0.1:$registry_port" \
-    --kms "anvil=31337;url=http://127.0.0.1:$kms_port" \
-    --node "node-1;device_id=${device};os_image_hash=${os_image};driver=local" \
-    --cvm-binary "$cvm_bin" --node-dir "$work/nodes" \
-    --public-url "http://127.0.0.1:$http_port" --webhook-allow-private >"$work/provisioning.log" 2>&1 &
-  prov_pid=$!
-  if ! log_field "$work/provisioning.log" "$prov_pid" serving port >/dev/null; then
-    wait "$prov_pid" 2>/dev/null || true
-    continue
-  fi
-  "$gateway_bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 \
-    --http-listen "127.0.0.1:$http_port" --provisioning "127.0.0.1:$prov_port" \
-    --registry "127.0.0.1:$registry_port" --kms "127.0.0.1:$kms_port" \
-    --health-interval 200ms >"$work/gateway.log" 2>&1 &
-  gw_pid=$!
-  if log_field "$work/gateway.log" "$gw_pid" "http listening" http_port >/dev/null; then
-    PIDS+=("$prov_pid" "$gw_pid")
-    break
-  fi
-  kill -TERM "$prov_pid" "$gw_pid" 2>/dev/null || true
-  wait "$prov_pid" "$gw_pid" 2>/dev/null || true
-  [ "$attempt" = 5 ] && fail "could not start provisioning and the gateway"
-done
+prov_args=(--node "node-1;device_id=${device};os_image_hash=${os_image};driver=local"
+  --cvm-binary "$cvm_bin" --node-dir "$work/nodes")
+gw_args=()
+start_provisioning_and_gateway prov_args gw_args
 gw_port=$(log_field "$work/gateway.log" "$gw_pid" serving port)
-log_field "$work/gateway.log" "$gw_pid" "backends serving; gateway SERVING" msg >/dev/null \
-  || fail "the gateway never saw its backends serving"
 
 api_key=$("$gateway_bin" apikeys create --workspace demo --name walkthrough \
   --provisioning "127.0.0.1:$prov_port")
