@@ -229,12 +229,11 @@ absl::StatusOr<AppRef> KmsOf(const ApiClient& api, const std::string& slug, AppR
 
 absl::StatusOr<std::string> SlugOf(const Flags& f, const ApiClient& api, uint64_t chain_id) {
   if (std::optional<std::string> s = f.Get("--kms")) return *s;
-  absl::StatusOr<json> list = api.Call("GET", "/kms");
-  if (!list.ok()) return list.status();
-  for (const json& k : V(*list, "items", json::array())) {
-    if (chain_id == 0 || V(k, "chain_id", uint64_t{0}) == chain_id) return V(k, "slug", "");
+  absl::StatusOr<std::string> slug = KmsSlugForChain(api, chain_id);
+  if (slug.status().code() == absl::StatusCode::kNotFound) {
+    return WithHint(absl::NotFoundError("no KMS found for the app"), "pass --kms SLUG (GET /kms)");
   }
-  return WithHint(absl::NotFoundError("no KMS found for the app"), "pass --kms SLUG (GET /kms)");
+  return slug;
 }
 
 absl::Status Envs(const Flags& f, const Context& ctx, const ApiClient& api) {

@@ -137,6 +137,15 @@ absl::StatusOr<Hash32> VerifiedEnvPublicKey(const ApiClient& api, OnChain& chain
   return *pub;
 }
 
+absl::StatusOr<std::string> KmsSlugForChain(const ApiClient& api, uint64_t chain_id) {
+  absl::StatusOr<nlohmann::json> list = api.Call("GET", "/kms");
+  if (!list.ok()) return list.status();
+  for (const nlohmann::json& k : V(*list, "items", nlohmann::json::array())) {
+    if (chain_id == 0 || V(k, "chain_id", uint64_t{0}) == chain_id) return V(k, "slug", "");
+  }
+  return absl::NotFoundError(absl::StrCat("the gateway serves no KMS on chain ", chain_id));
+}
+
 absl::StatusOr<std::string> EncryptEnvHex(const Hash32& public_key, const EnvList& env) {
   absl::StatusOr<std::string> text = EnvPlaintext(env);
   if (!text.ok()) return text.status();

@@ -62,6 +62,10 @@ absl::StatusOr<Hash32> VerifiedEnvPublicKey(const ApiClient& api, OnChain& chain
                                             const std::string& kms_slug, const Address& app_id,
                                             const Context& ctx);
 
+// The slug of the gateway's KMS on `chain_id` (GET /kms; 0 = the first one). NOT_FOUND when
+// there is none.
+absl::StatusOr<std::string> KmsSlugForChain(const ApiClient& api, uint64_t chain_id);
+
 // Encrypts `env` to `public_key`: hex of eph_pub ‖ iv ‖ ciphertext ‖ tag.
 absl::StatusOr<std::string> EncryptEnvHex(const Hash32& public_key, const EnvList& env);
 

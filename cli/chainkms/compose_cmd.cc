@@ -1,12 +1,11 @@
 #include "cli/chainkms/compose_cmd.h"
 
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "cli/chainkms/flags.h"
 #include "lib/common/hex.h"
 #include "lib/compose/app_compose.h"
 #include "nlohmann/json.hpp"
@@ -33,12 +32,6 @@ constexpr const char* kValueFlags[] = {"-c",
 constexpr const char* kBoolFlags[] = {"--no-kms",          "--no-gateway",      "--private-logs",
                                       "--private-sysinfo", "--private-tcbinfo", "--no-instance-id",
                                       "--secure-time",     "--normalize",       "--json"};
-
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::string((std::istreambuf_iterator<char>(in)), {});
-}
 
 }  // namespace
 
@@ -83,24 +76,24 @@ int ComposeCommand(const std::vector<std::string>& args, std::ostream& out, std:
   }
   absl::StatusOr<std::string> bytes;
   if (from_file) {
-    std::optional<std::string> text = ReadFile(v["--app-compose"]);
-    if (!text) {
+    absl::StatusOr<std::string> text = ReadFileText(v["--app-compose"]);
+    if (!text.ok()) {
       err << "--app-compose: cannot read " << v["--app-compose"] << "\n";
       return 1;
     }
     bytes = compose::CanonicalAppCompose(*text, b["--normalize"]);
   } else {
     compose::AppComposeSpec spec;
-    std::optional<std::string> yaml = ReadFile(v["-c"]);
-    if (!yaml) {
+    absl::StatusOr<std::string> yaml = ReadFileText(v["-c"]);
+    if (!yaml.ok()) {
       err << "-c: cannot read " << v["-c"] << "\n";
       return 1;
     }
     spec.docker_compose_file = *yaml;
     spec.name = v.contains("--name") ? v["--name"] : "app";
     if (v.contains("--pre-launch-script")) {
-      std::optional<std::string> script = ReadFile(v["--pre-launch-script"]);
-      if (!script) {
+      absl::StatusOr<std::string> script = ReadFileText(v["--pre-launch-script"]);
+      if (!script.ok()) {
         err << "--pre-launch-script: cannot read " << v["--pre-launch-script"] << "\n";
         return 1;
       }

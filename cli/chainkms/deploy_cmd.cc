@@ -105,16 +105,6 @@ absl::StatusOr<CvmChain> ChainOfCvm(const nlohmann::json& cvm) {
   return c;
 }
 
-// Finds the KMS slug for a chain id (GET /kms).
-absl::StatusOr<std::string> SlugForChain(const ApiClient& api, uint64_t chain_id) {
-  absl::StatusOr<nlohmann::json> list = api.Call("GET", "/kms");
-  if (!list.ok()) return list.status();
-  for (const nlohmann::json& k : V(*list, "items", nlohmann::json::array())) {
-    if (V(k, "chain_id", uint64_t{0}) == chain_id) return V(k, "slug", "");
-  }
-  return absl::NotFoundError(absl::StrCat("the gateway serves no KMS on chain ", chain_id));
-}
-
 class Deploy {
  public:
   Deploy(const Flags& f, const Context& ctx) : f_(f), ctx_(ctx) {}
@@ -297,7 +287,7 @@ class Deploy {
     if (!body.ok()) return body.status();
     if (have_env_) {
       if (where->slug.empty()) {
-        absl::StatusOr<std::string> slug = SlugForChain(*api_, where->chain_id);
+        absl::StatusOr<std::string> slug = KmsSlugForChain(*api_, where->chain_id);
         if (!slug.ok()) return slug.status();
         where->slug = *slug;
       }
