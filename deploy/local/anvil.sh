@@ -28,7 +28,7 @@ anvil_stop() {
     wait "$ANVIL_PID" 2>/dev/null || true
     ANVIL_PID=
   fi
-  [ -n "${ANVIL_LOG:-}" ] && rm -f "$ANVIL_LOG"
+  if [ -n "${ANVIL_LOG:-}" ]; then rm -f "$ANVIL_LOG"; fi
 }
 
 # rpc METHOD PARAMS_JSON → prints the JSON "result" (fails on a JSON-RPC error).
