@@ -45,6 +45,48 @@ std::pair<std::string, std::string> ReadStatus(const fs::path& path) {
 
 bool IsTerminal(std::string_view status) { return status == "boot_failed" || status == "stopped"; }
 
+// <cvm dir>/cvm.pid names the process that runs the CVM now, whichever provisioning replica
+// started it: replicas on one host share the node directory, and any of them may restart or stop
+// a CVM another one started (or that a replica killed with -9 left running). "0" while a replica
+// takes a CVM over. -1 when there is no readable pid file.
+constexpr char kPidFile[] = "cvm.pid";
+
+pid_t ReadPid(const fs::path& dir) {
+  std::ifstream in(dir / kPidFile);
+  long pid = -1;
+  if (!(in >> pid) || pid < 0) return -1;
+  return static_cast<pid_t>(pid);
+}
+
+absl::Status WritePid(const fs::path& dir, pid_t pid) {
+  const fs::path tmp = dir / (std::string(kPidFile) + ".tmp");
+  if (absl::Status s = WriteFile(tmp, absl::StrCat(pid, "\n")); !s.ok()) return s;
+  std::error_code ec;
+  fs::rename(tmp, dir / kPidFile, ec);
+  if (ec) return absl::InternalError(absl::StrCat("cannot write ", (dir / kPidFile).string()));
+  return absl::OkStatus();
+}
+
+// True while `pid` is a live process whose argv names `--cvm-id=<cvm_id>` (a zombie has no
+// cmdline, and a reused pid names another program).
+bool RunsCvm(pid_t pid, const std::string& cvm_id) {
+  if (pid <= 0) return false;
+  std::ifstream in(absl::StrCat("/proc/", pid, "/cmdline"), std::ios::binary);
+  const std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+  return cmdline.find(absl::StrCat("--cvm-id=", cvm_id, std::string(1, '\0'))) != std::string::npos;
+}
+
+// Stops a CVM process this replica did not start (not our child: no waitpid): SIGTERM, SIGKILL
+// after the grace period, each followed by polling until it is gone.
+void StopForeign(pid_t pid, const std::string& cvm_id, absl::Duration grace) {
+  for (const int sig : {SIGTERM, SIGKILL}) {
+    kill(pid, sig);
+    const absl::Time deadline = absl::Now() + (sig == SIGTERM ? grace : absl::Seconds(5));
+    while (RunsCvm(pid, cvm_id) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+    if (!RunsCvm(pid, cvm_id)) return;
+  }
+}
+
 }  // namespace
 
 LocalNodeDriver::LocalNodeDriver(NodeConfig node, LocalNodeOptions options, StatusSink sink)
@@ -124,7 +166,17 @@ absl::Status LocalNodeDriver::Spawn(const CvmLaunch& launch) {
                                                       std::strerror(rc), " (--cvm-binary)"));
   }
   children_[launch.cvm_id] = Child{.pid = pid};
-  return absl::OkStatus();
+  return WritePid(dir, pid);
+}
+
+bool LocalNodeDriver::TakeOver(const std::string& cvm_id, pid_t own_pid) {
+  const fs::path dir = CvmDir(cvm_id);
+  const pid_t other = ReadPid(dir);
+  if (other <= 0 || other == own_pid || !RunsCvm(other, cvm_id)) return false;
+  // The pid file first: the replica that started it then lets it go without reporting its exit.
+  (void)WritePid(dir, 0);
+  StopForeign(other, cvm_id, options_.stop_grace);
+  return true;
 }
 
 void LocalNodeDriver::Terminate(Child& child) {
@@ -150,7 +202,12 @@ absl::Status LocalNodeDriver::Start(const CvmLaunch& launch) {
   {
     chainkms::MutexLock lock(&mu_);
     if (stopping_) return absl::UnavailableError("the node is shutting down");
-    if (auto it = children_.find(launch.cvm_id); it != children_.end()) Terminate(it->second);
+    pid_t own = -1;
+    if (auto it = children_.find(launch.cvm_id); it != children_.end()) {
+      own = it->second.pid;
+      Terminate(it->second);
+    }
+    TakeOver(launch.cvm_id, own);
     if (absl::Status s = Spawn(launch); !s.ok()) return s;
   }
   if (sink_) sink_(launch.cvm_id, "starting", "");
@@ -163,9 +220,13 @@ absl::Status LocalNodeDriver::Stop(const std::string& cvm_id) {
   {
     chainkms::MutexLock lock(&mu_);
     auto it = children_.find(cvm_id);
-    if (it == children_.end()) return absl::NotFoundError("unknown CVM on this node");
-    Terminate(it->second);
-    it->second.status = "stopped";
+    if (it == children_.end()) {
+      // Started by another replica (alive or not): stopped here all the same.
+      if (!TakeOver(cvm_id, -1)) return absl::NotFoundError("unknown CVM on this node");
+    } else {
+      Terminate(it->second);
+      it->second.status = "stopped";
+    }
   }
   if (sink_) sink_(cvm_id, "stopped", "");
   return absl::OkStatus();
@@ -182,13 +243,29 @@ void LocalNodeDriver::Poll() {
   std::vector<std::tuple<std::string, std::string, std::string>> reports;
   {
     chainkms::MutexLock lock(&mu_);
-    for (auto& [id, child] : children_) {
-      if (child.exited && IsTerminal(child.status)) continue;
+    for (auto it = children_.begin(); it != children_.end();) {
+      const std::string& id = it->first;
+      Child& child = it->second;
+      if (child.exited && IsTerminal(child.status)) {
+        ++it;
+        continue;
+      }
       int wstatus = 0;
       if (!child.exited && waitpid(child.pid, &wstatus, WNOHANG) == child.pid) {
         child.exited = true;
       }
       auto [status, reason] = ReadStatus(fs::path(CvmDir(id)) / "status.json");
+      // Read after the status: another replica names itself in the pid file before it stops our
+      // process, so a status its stop caused is never reported from here.
+      if (const pid_t owner = ReadPid(CvmDir(id)); owner >= 0 && owner != child.pid) {
+        if (child.exited) {
+          it = children_.erase(it);  // let go: the other replica runs it now
+        } else {
+          ++it;  // reaped on a later pass, then let go
+        }
+        continue;
+      }
+      ++it;
       if (child.exited && !IsTerminal(status)) {
         status = "boot_failed";
         reason = WIFEXITED(wstatus)

@@ -6,6 +6,11 @@
 // change (starting → running | boot_failed, stopped) through the StatusSink; a process that exits
 // without saying why is reported boot_failed with its exit code. Destroying the driver stops
 // every CVM it started.
+// Replicas: provisioning replicas on one host may share the node directory. <cvm dir>/cvm.pid
+// names the process running each CVM, so a Restart or Stop on any replica first stops the process
+// another replica started (or a replica killed with -9 left running), and that replica's watcher
+// lets the CVM go without reporting its exit. Replicas in separate PID namespaces (containers)
+// need a node directory each.
 #pragma once
 
 #include <sys/types.h>
@@ -46,6 +51,9 @@ class LocalNodeDriver final : public NodeDriver {
   absl::Status Spawn(const CvmLaunch& launch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Stops the process and reaps it (SIGTERM, then SIGKILL after the grace period).
   void Terminate(Child& child) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // When cvm.pid names a live process of the CVM other than `own_pid` (another replica's), takes
+  // the CVM over: marks the pid file, stops that process. True when it stopped one.
+  bool TakeOver(const std::string& cvm_id, pid_t own_pid) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Watch();
   // One pass over the children: status file changes and exits, reported outside the lock.
   void Poll();

@@ -54,6 +54,13 @@ std::string Repeat(std::string_view s, int n) {
 
 bool Alive(pid_t pid) { return kill(pid, 0) == 0; }
 
+// True once `pid` is gone (its parent, another driver's watcher, reaps it), waiting up to 20 s.
+bool Gone(pid_t pid) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (Alive(pid) && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  return !Alive(pid);
+}
+
 template <size_t N>
 FixedBytes<N> Filled(uint8_t b) {
   FixedBytes<N> out;
@@ -84,6 +91,14 @@ class Reports {
       if (absl::Now() >= deadline) return std::nullopt;
       cv_.WaitWithTimeout(&mu_, deadline - absl::Now());
     }
+  }
+
+  // How many reports of `status` for `id` arrived so far (no waiting).
+  int Count(const std::string& id, const std::string& status) {
+    chainkms::MutexLock lock(&mu_);
+    int n = 0;
+    for (const auto& [i, s, r] : got_) n += (i == id && s == status) ? 1 : 0;
+    return n;
   }
 
  private:
@@ -182,6 +197,37 @@ TEST_F(LocalNodeTest, DestroyingTheDriverStopsItsCvms) {
     ASSERT_TRUE(Alive(pid));
   }
   EXPECT_FALSE(Alive(pid));
+}
+
+// Two provisioning replicas on one node directory: either may restart or stop a CVM the other
+// started, and the replica that started it lets it go without reporting its exit.
+TEST_F(LocalNodeTest, AnotherReplicaTakesOverACvm) {
+  Reports reports_b;
+  LocalNodeDriver a(node_, Options(), reports_.sink());
+  LocalNodeDriver b(node_, Options(), reports_b.sink());
+  ASSERT_TRUE(a.Start(Launch("cvm_1", "run")).ok());
+  ASSERT_TRUE(reports_.WaitFor("cvm_1", "running").has_value());
+  const pid_t first = PidOf(a, "cvm_1");
+  EXPECT_EQ(Slurp(a.CvmDir("cvm_1") + "/cvm.pid"), absl::StrCat(first, "\n"));
+
+  ASSERT_TRUE(b.Restart(Launch("cvm_1", "run\n")).ok());
+  ASSERT_TRUE(reports_b.WaitFor("cvm_1", "running").has_value());
+  EXPECT_TRUE(Gone(first));
+  const pid_t second = PidOf(b, "cvm_1");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(Slurp(b.CvmDir("cvm_1") + "/cvm.pid"), absl::StrCat(second, "\n"));
+  // Replica a lets the CVM go (it no longer knows it) and never reports the stop b caused.
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (a.Status("cvm_1").ok() && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(5));
+  EXPECT_EQ(a.Status("cvm_1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(reports_.Count("cvm_1", "stopped"), 0);
+  EXPECT_EQ(reports_.Count("cvm_1", "boot_failed"), 0);
+
+  // Replica a stops the CVM b runs now.
+  ASSERT_TRUE(a.Stop("cvm_1").ok());
+  EXPECT_TRUE(Gone(second));
+  ASSERT_TRUE(reports_.WaitFor("cvm_1", "stopped").has_value());
+  EXPECT_EQ(a.Stop("cvm_1").code(), absl::StatusCode::kNotFound);  // nothing runs it any more
 }
 
 TEST_F(LocalNodeTest, AMissingBinaryIsRefusedAtStart) {
