@@ -11,23 +11,23 @@
 pg_bin=${CHAINKMS_PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
 pg_pid=
 pg_dir=
-as_pg() {
-  if [ "$(id -u)" = 0 ]; then setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"
-  else "$@"; fi
-}
+# The prefix that runs a command as the postgres user when we are root (a plain array, not a
+# function: `"${as_pg[@]}" postgres … &` then gives postgres's own PID in $!).
+as_pg=()
+if [ "$(id -u)" = 0 ]; then as_pg=(setpriv --reuid=postgres --regid=postgres --init-groups --); fi
 pg_init() {
   [ -x "$pg_bin/initdb" ] || fail "PostgreSQL is not installed (scripts/setup installs it)"
   pg_dir=$(mktemp -d)
   mkdir -p "$pg_dir/data"
   chmod 700 "$pg_dir/data"
   if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$pg_dir"; fi
-  as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U chainkms --auth=trust --no-sync -E UTF8 \
+  "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U chainkms --auth=trust --no-sync -E UTF8 \
     --locale=C >"$work/initdb.log" 2>&1 || fail "initdb: $(tail -5 "$work/initdb.log")"
   pg_port=$(free_port)
   pg_url="postgres://chainkms@127.0.0.1:$pg_port/postgres"
 }
 pg_start() {
-  as_pg "$pg_bin/postgres" -D "$pg_dir/data" -p "$pg_port" -k "$pg_dir" \
+  "${as_pg[@]}" "$pg_bin/postgres" -D "$pg_dir/data" -p "$pg_port" -k "$pg_dir" \
     -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
     -c full_page_writes=off >>"$work/postgres.log" 2>&1 &
   pg_pid=$!
