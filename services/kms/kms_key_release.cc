@@ -62,7 +62,9 @@ grpc::Status KmsService::GetAppKey(Ctx* ctx, const pb::GetAppKeyRequest* req,
           }
         }
         const std::optional<Reason> reason = ReasonOf(s);
-        metrics_.RecordDecision(req->chain_id(),
+        // The chain label only names chains this kms knows (a caller's chain id is unchecked
+        // input: any other value would be a new series); 0 = "not one of ours".
+        metrics_.RecordDecision(chains_.Find(req->chain_id()).ok() ? req->chain_id() : 0,
                                 s.ok()                          ? "issued"
                                 : reason == Reason::kBootDenied ? "denied"
                                                                 : "error",

@@ -158,11 +158,23 @@ TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk
   const json env_json = json::parse(std::string(plain.view().begin(), plain.view().end()));
   EXPECT_EQ(env_json["env"], enc_out["env"]);
 
+  // A key request for a chain this kms does not serve: an error, counted under chain_id "0"
+  // (a caller's chain id never becomes a label value of its own).
+  {
+    grpc::ClientContext unknown_ctx;
+    pb::GetAppKeyRequest unknown;
+    unknown.set_chain_id(987654321);
+    pb::GetAppKeyResponse ignored;
+    EXPECT_FALSE(stub->GetAppKey(&unknown_ctx, unknown, &ignored).ok());
+  }
+
   // /metrics: decisions by outcome, the dev counter, the chain's serving gauge.
   absl::StatusOr<std::string> metrics = testutil::ScrapeMetrics(kms.metrics_port.load());
   ASSERT_TRUE(metrics.ok()) << metrics.status();
   EXPECT_THAT(*metrics,
               HasSubstr("chainkms_kms_decisions_total{chain_id=\"31337\",outcome=\"issued\""));
+  EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_decisions_total{chain_id=\"0\",outcome=\"error\""));
+  EXPECT_THAT(*metrics, ::testing::Not(HasSubstr("987654321")));
   EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_dev_attestations_total 1"));
   EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_chain_serving{chain_id=\"31337\"} 1"));
   EXPECT_THAT(*metrics, HasSubstr("chainkms_kms_derivation_seconds_count 1"));
@@ -193,8 +205,9 @@ TEST_F(KmsServerTest, NotServingUntilKmsInfoMatchesThenServesNodeAndTheDstackSdk
   for (std::string& a : args) argv.push_back(a.data());
   EXPECT_EQ(RunSubcommand(4, argv.data(), out, err, absl::Now()), 0) << out.str() << err.str();
   std::vector<json> lines = AuditLines(audit);
-  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines.size(), 2u);  // the issued keys, then the unknown chain's error
   EXPECT_EQ(lines[0]["replica"], "kms-a");
+  EXPECT_EQ(lines[1]["decision"], "error");
   std::ifstream in(audit);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   text.replace(text.find("\"issued\""), 8, "\"denied\"");
