@@ -49,9 +49,14 @@ absl::StatusOr<PinnedBlock> ChainReader::LatestBlock() {
 absl::StatusOr<ChainReader::Batch> ChainReader::ReadBatch(
     std::span<const Call3> calls, std::optional<PinnedBlock> at,
     std::optional<std::pair<Address, Hash32>> slot) {
+  // Multicall3.getChainId() rides in every aggregate3 when the chain is known: the answer proves
+  // which chain it came from, so an endpoint on another network never decides anything.
+  std::vector<Call3> all(calls.begin(), calls.end());
+  const bool prove_chain = config_.chain_id != 0;
+  if (prove_chain) all.push_back({config_.multicall, false, Bytes{0x34, 0x08, 0xe4, 0x70}});
   // Pinned by number alone (zero hash): the header at that number rides in the batch.
   const bool by_number = at.has_value() && at->hash == Hash32{};
-  eth_rpc::BatchReadRequest req{.call = multicall_.Aggregate3WithBlockNumberRequest(calls),
+  eth_rpc::BatchReadRequest req{.call = multicall_.Aggregate3WithBlockNumberRequest(all),
                                 .tag = at ? BlockTag::Number(at->number) : BlockTag::Latest(),
                                 .slot = slot,
                                 .with_header = !at.has_value() || by_number};
@@ -61,7 +66,16 @@ absl::StatusOr<ChainReader::Batch> ChainReader::ReadBatch(
   for (int attempt = 1;; ++attempt) {
     ASSIGN_OR_RETURN(eth_rpc::BatchReadResult r, eth_rpc::BatchRead(rpc_, req));
     ASSIGN_OR_RETURN(Multicall3::AtBlock answer,
-                     Multicall3::DecodeWithBlockNumber(r.call_result, calls.size()));
+                     Multicall3::DecodeWithBlockNumber(r.call_result, all.size()));
+    if (prove_chain) {
+      absl::StatusOr<U256> id = DecodeUintResult(answer.results.back().return_data);
+      if (!id.ok() || *id != U256(config_.chain_id)) {
+        return absl::UnavailableError(absl::StrCat(
+            "the node answered from another chain (getChainId ",
+            id.ok() ? id->ToDecimal() : "malformed", ", want ", config_.chain_id, ")"));
+      }
+      answer.results.pop_back();
+    }
     Batch out;
     out.results = std::move(answer.results);
     out.slot_value = r.slot_value;
@@ -148,20 +162,9 @@ absl::StatusOr<KeyReleaseDecision> ChainReader::DecideKeyRelease(const AppBootIn
                                                                  std::optional<PinnedBlock> at) {
   std::vector<Call3> calls = {{config_.kms, false, dstack_kms::IsAppAllowed(info)},
                               {config_.kms, false, dstack_kms::GatewayAppId()}};
-  // Multicall3.getChainId(): the answer proves which chain it came from.
-  if (config_.chain_id != 0)
-    calls.push_back({config_.multicall, false, Bytes{0x34, 0x08, 0xe4, 0x70}});
   ASSIGN_OR_RETURN(Batch r, ReadBatch(calls, at));
   for (size_t i = 0; i < 2; ++i) {
     if (r.results[i].return_data.empty()) return NoContract(config_.kms, r.block);
-  }
-  if (config_.chain_id != 0) {
-    absl::StatusOr<U256> id = DecodeUintResult(r.results[2].return_data);
-    if (!id.ok() || *id != U256(config_.chain_id)) {
-      return absl::UnavailableError(
-          absl::StrCat("the node answered from another chain (getChainId ",
-                       id.ok() ? id->ToDecimal() : "malformed", ", want ", config_.chain_id, ")"));
-    }
   }
   absl::StatusOr<AllowedAnswer> a = DecodeAllowedResult(r.results[0].return_data);
   absl::StatusOr<std::string> gateway = DecodeStringResult(r.results[1].return_data);

@@ -38,8 +38,10 @@ namespace chainkms {
 struct ChainReaderConfig {
   Address kms = {};  // the DstackKms proxy
   Address multicall = CanonicalMulticall3Address();
-  // The chain the reader must be reading; when set, DecideKeyRelease checks it inside its
-  // eth_call (Multicall3.getChainId()), so no endpoint can answer from another chain.
+  // The chain the reader must be reading; when set, every aggregate3 read (prerequisites, app
+  // state, key-release and allow-list decisions) also asks Multicall3.getChainId() inside its
+  // eth_call, and an answer from another chain is UNAVAILABLE, so no endpoint pointed at another
+  // network can decide anything.
   uint64_t chain_id = 0;
 };
 
@@ -123,9 +125,8 @@ class ChainReader {
   absl::StatusOr<AllowDecision> IsAppAllowed(const AppBootInfo& boot_info,
                                              std::optional<PinnedBlock> at = std::nullopt);
   // DstackKms.isAppAllowed(boot_info) and gatewayAppId() in ONE eth_call (one aggregate3) at
-  // `at` (default: the head), with Multicall3.getChainId() when config.chain_id is set (another
-  // chain is UNAVAILABLE). An app contract that reverts reverts the aggregate3: an error, never
-  // a decision.
+  // `at` (default: the head), chain-proven like every read. An app contract that reverts reverts
+  // the aggregate3: an error, never a decision.
   absl::StatusOr<KeyReleaseDecision> DecideKeyRelease(const AppBootInfo& boot_info,
                                                       std::optional<PinnedBlock> at = std::nullopt);
   // DstackKms.isKmsAllowed(boot_info) at `at` (default: the head).

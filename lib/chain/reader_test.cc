@@ -6,18 +6,19 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/testing/scripted_rpc.h"
 #include "lib/common/hex.h"
 #include "lib/common/reason.h"
+#include "lib/common/u256.h"
 #include "lib/eth/abi.h"
 #include "lib/eth/address.h"
+#include "lib/testing/scripted_rpc.h"
 
 namespace chainkms {
 namespace {
 
 using nlohmann::json;
-using testutil::ScriptedRpc;
 using ::testing::HasSubstr;
+using testutil::ScriptedRpc;
 
 const char* kBlockHash = "0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10";
 
@@ -43,12 +44,14 @@ absl::StatusOr<json> Aggregate3Answer(
   Bytes data = *HexDecode(p[0]["data"].get<std::string>());
   absl::StatusOr<std::vector<AbiValue>> calls = DecodeCall(kAggregate3Signature, data);
   if (!calls.ok()) return absl::InternalError("not aggregate3");
-  const uint64_t block = p[1] == "latest" ? kHead : std::stoull(p[1].get<std::string>(), nullptr, 16);
+  const uint64_t block =
+      p[1] == "latest" ? kHead : std::stoull(p[1].get<std::string>(), nullptr, 16);
   std::vector<AbiValue> results;
   for (const AbiValue& c : (*calls)[0].items) {
     const Bytes& cd = c.items[2].bytes;
     if (cd == GetBlockNumberCalldata()) {
-      results.push_back(AbiValue::Tuple({AbiValue::Bool(true), AbiValue::Bytes(U256(block).ToBigEndian().view())}));
+      results.push_back(AbiValue::Tuple(
+          {AbiValue::Bool(true), AbiValue::Bytes(U256(block).ToBigEndian().view())}));
       continue;
     }
     auto [ok, ret] = answer(cd);
@@ -68,9 +71,12 @@ void ScriptChain(ScriptedRpc& rpc, bool any, bool empty_sub_result = false) {
   rpc.On("eth_call", [any, empty_sub_result](const json& p) -> absl::StatusOr<json> {
     return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
       Bytes ret;
-      if (cd == dstack_app::AllowAnyDevice()) ret = Word(any);
-      else if (cd.size() == 36 && cd[0] == 0xbf) ret = Word(cd[4] == 0xd1);
-      else if (cd.size() == 36 && cd[0] == 0x2f) ret = Word(cd[4] & 1);
+      if (cd == dstack_app::AllowAnyDevice())
+        ret = Word(any);
+      else if (cd.size() == 36 && cd[0] == 0xbf)
+        ret = Word(cd[4] == 0xd1);
+      else if (cd.size() == 36 && cd[0] == 0x2f)
+        ret = Word(cd[4] & 1);
       if (empty_sub_result) ret.clear();
       return {true, ret};
     });
@@ -84,8 +90,8 @@ TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallAtLatestThatNamesItsBlockFor
   ChainReader reader(rpc, {.kms = Address()});
   Hash32 device = Fill(0xd1);
   Hash32 hash = Fill(0x01);
-  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"),
-                                                              {&device, 1}, {&hash, 1});
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(
+      A("0x00000000000000000000000000000000000000aa"), {&device, 1}, {&hash, 1});
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(rpc.Requests(), 1);  // the aggregate3 and the head's header in one batch
   EXPECT_EQ(rpc.Count("eth_call"), 1);
@@ -109,8 +115,8 @@ TEST(ChainReaderTest, CheckPrerequisitesIsOneEthCallFor50ItemsAndOrsAllowAny) {
     hashes.push_back(Fill(static_cast<uint8_t>(i)));
   }
   PinnedBlock at{77, Fill(0x77)};
-  absl::StatusOr<Prerequisites> p =
-      reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), devices, hashes, at);
+  absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(
+      A("0x00000000000000000000000000000000000000aa"), devices, hashes, at);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(rpc.Requests(), 1);
   EXPECT_EQ(rpc.Count("eth_call"), 1);
@@ -131,7 +137,8 @@ TEST(ChainReaderTest, FailsClosedWhenTheMulticallSubCallFailed) {
       "000000000000000000000000000000000000000000000174d756c746963616c6c333a2063616c6c206661696c65"
       "64000000000000000000";
   rpc.On("eth_call", [revert](const json&) -> absl::StatusOr<json> {
-    return testutil::RpcErrorStatus(3, "execution reverted: Multicall3: call failed", revert, "eth_call");
+    return testutil::RpcErrorStatus(3, "execution reverted: Multicall3: call failed", revert,
+                                    "eth_call");
   });
   ChainReader reader(rpc, {.kms = Address()});
   Hash32 h = Fill(1);
@@ -150,7 +157,8 @@ TEST(ChainReaderTest, AnAppWithoutCodeIsNotFoundWithReasonAppNotFound) {
   EXPECT_EQ(p.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(ReasonOf(p.status()), Reason::kAppNotFound);
   EXPECT_EQ(MetadataOf(p.status()).at("app_id"), "0x00000000000000000000000000000000000000AA");
-  EXPECT_THAT(p.status().message(), HasSubstr("no contract at 0x00000000000000000000000000000000000000AA"));
+  EXPECT_THAT(p.status().message(),
+              HasSubstr("no contract at 0x00000000000000000000000000000000000000AA"));
 }
 
 TEST(ChainReaderTest, MissingMulticallIsNoContract) {
@@ -160,7 +168,8 @@ TEST(ChainReaderTest, MissingMulticallIsNoContract) {
   ChainReader reader(rpc, {.kms = Address()});
   absl::StatusOr<Prerequisites> p = reader.CheckPrerequisites(Address(), {}, {});
   EXPECT_EQ(p.status().code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(p.status().message(), HasSubstr("no contract at 0xcA11bde05977b3631167028862bE2a173976CA11"));
+  EXPECT_THAT(p.status().message(),
+              HasSubstr("no contract at 0xcA11bde05977b3631167028862bE2a173976CA11"));
 }
 
 TEST(ChainReaderTest, ChainTroubleIsUnavailable) {
@@ -172,6 +181,47 @@ TEST(ChainReaderTest, ChainTroubleIsUnavailable) {
   rpc.On("eth_call", [](const json&) -> absl::StatusOr<json> { return json(42); });
   EXPECT_EQ(reader.CheckPrerequisites(Address(), {}, {}).status().code(),
             absl::StatusCode::kUnavailable);
+}
+
+// A fake Multicall3 on chain `chain_id`: getChainId() answers it, the app as ScriptChain's.
+void ScriptChainWithId(ScriptedRpc& rpc, uint64_t chain_id) {
+  ScriptChain(rpc, false);
+  rpc.On("eth_call", [chain_id](const json& p) -> absl::StatusOr<json> {
+    return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
+      if (cd == Bytes{0x34, 0x08, 0xe4, 0x70}) {
+        const Hash32 id = U256(chain_id).ToBigEndian();
+        return {true, Bytes(id.bytes.begin(), id.bytes.end())};
+      }
+      if (cd.size() == 36 && cd[0] == 0x2f) return {true, Word(cd[4] & 1)};
+      return {true, Word(false)};
+    });
+  });
+}
+
+// Every decision read, not only the key release, proves its chain: an endpoint pointed at
+// another network answers nothing the registry or provisioning could act on.
+TEST(ChainReaderTest, APrerequisitesReadFromAnotherChainIsUnavailable) {
+  ScriptedRpc rpc;
+  ScriptChainWithId(rpc, 8453);
+  ChainReader reader(rpc, {.kms = Address(), .chain_id = 31337});
+  Hash32 h = Fill(0x01);
+  absl::StatusOr<Prerequisites> p =
+      reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), {}, {&h, 1});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(p.status().message(), HasSubstr("another chain (getChainId 8453, want 31337)"));
+  EXPECT_EQ(rpc.Requests(), 1);  // still one round trip
+}
+
+TEST(ChainReaderTest, APrerequisitesReadFromTheRightChainKeepsItsAnswersAligned) {
+  ScriptedRpc rpc;
+  ScriptChainWithId(rpc, 31337);
+  ChainReader reader(rpc, {.kms = Address(), .chain_id = 31337});
+  std::vector<Hash32> hashes = {Fill(0x01), Fill(0x02), Fill(0x03)};
+  absl::StatusOr<Prerequisites> p =
+      reader.CheckPrerequisites(A("0x00000000000000000000000000000000000000aa"), {}, hashes);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->compose_hash_allowed, (std::vector<bool>{true, false, true}));
+  EXPECT_EQ(p->block.number, kHead);
 }
 
 TEST(ChainReaderTest, RejectsTooManyItems) {
@@ -194,7 +244,8 @@ TEST(ChainReaderTest, IsAppAllowedAsksDstackKmsAtThePinnedBlock) {
     return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
       EXPECT_EQ(cd, dstack_kms::IsAppAllowed(info));
       std::vector<AbiType> t = {AbiType::Bool(), AbiType::String()};
-      std::vector<AbiValue> v = {AbiValue::Bool(false), AbiValue::String("Compose hash not allowed")};
+      std::vector<AbiValue> v = {AbiValue::Bool(false),
+                                 AbiValue::String("Compose hash not allowed")};
       return {true, *AbiEncode(t, v)};
     });
   });
@@ -218,8 +269,8 @@ TEST(ChainReaderTest, RevertedReadIsFailedPreconditionWithDecodedReason) {
   ScriptChain(rpc, false);
   rpc.On("eth_call", [](const json&) -> absl::StatusOr<json> {
     return testutil::RpcErrorStatus(
-        3, "execution reverted", "0x118cdaa70000000000000000000000005b38da6a701c568545dcfcb03fcb875f56beddc4",
-        "eth_call");
+        3, "execution reverted",
+        "0x118cdaa70000000000000000000000005b38da6a701c568545dcfcb03fcb875f56beddc4", "eth_call");
   });
   ChainReader reader(rpc, {.kms = Address()});
   absl::StatusOr<AllowDecision> d = reader.IsKmsAllowed(AppBootInfo{});
@@ -253,12 +304,14 @@ TEST(ChainReaderTest, KmsStateAndAllowlistsAreOneRoundTripEach) {
   rpc.On("eth_call", [&](const json& p) -> absl::StatusOr<json> {
     return Aggregate3Answer(p, [&](const Bytes& cd) -> std::pair<bool, Bytes> {
       if (cd == dstack_kms::GetKmsInfo()) {
-        std::vector<AbiType> t = {AbiType::Bytes(), AbiType::Bytes(), AbiType::Bytes(), AbiType::Bytes()};
+        std::vector<AbiType> t = {AbiType::Bytes(), AbiType::Bytes(), AbiType::Bytes(),
+                                  AbiType::Bytes()};
         std::vector<AbiValue> v = {AbiValue::Bytes(Bytes(33, 2)), AbiValue::Bytes(Bytes{0x30}),
                                    AbiValue::Bytes(Bytes{}), AbiValue::Bytes(Bytes{})};
         return {true, *AbiEncode(t, v)};
       }
-      if (cd == ownable::Owner() || cd == dstack_kms::AppImplementation()) return {true, owner_word};
+      if (cd == ownable::Owner() || cd == dstack_kms::AppImplementation())
+        return {true, owner_word};
       if (cd == dstack_kms::GatewayAppId()) {
         std::vector<AbiType> t = {AbiType::String()};
         std::vector<AbiValue> v = {AbiValue::String("gw")};
@@ -294,13 +347,13 @@ TEST(ChainReaderTest, Erc1967SlotIsTheStandardOne) {
 
 // A receipt exactly as anvil 1.7.1 returned it for a create whose init code emits
 // ComposeHashAdded(0x11…11).
-const char* kAnvilReceipt = R"({"type":"0x2","status":"0x1","cumulativeGasUsed":"0xd79d","logs":[{"address":"0x5fbdb2315678afecb367f032d93f642f64180aa3","topics":["0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af"],"data":"0x1111111111111111111111111111111111111111111111111111111111111111","blockHash":"0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10","blockNumber":"0x1","blockTimestamp":"0x6b01ad1d","transactionHash":"0x5fca5aea3453dd9d31be68d835b9d167d001f657155ef6c3c32863766d786a22","transactionIndex":"0x0","logIndex":"0x0","removed":false}],"logsBloom":"0x00","transactionHash":"0x5fca5aea3453dd9d31be68d835b9d167d001f657155ef6c3c32863766d786a22","transactionIndex":"0x0","blockHash":"0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10","blockNumber":"0x1","gasUsed":"0xd79d","effectiveGasPrice":"0x3b9aca01","blobGasPrice":"0x1","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":null,"contractAddress":"0x5fbdb2315678afecb367f032d93f642f64180aa3","blockTimestamp":1795271965})";
+const char* kAnvilReceipt =
+    R"({"type":"0x2","status":"0x1","cumulativeGasUsed":"0xd79d","logs":[{"address":"0x5fbdb2315678afecb367f032d93f642f64180aa3","topics":["0xfecb34306dd9d8b785b54d65489d06afc8822a0893ddacedff40c50a4942d0af"],"data":"0x1111111111111111111111111111111111111111111111111111111111111111","blockHash":"0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10","blockNumber":"0x1","blockTimestamp":"0x6b01ad1d","transactionHash":"0x5fca5aea3453dd9d31be68d835b9d167d001f657155ef6c3c32863766d786a22","transactionIndex":"0x0","logIndex":"0x0","removed":false}],"logsBloom":"0x00","transactionHash":"0x5fca5aea3453dd9d31be68d835b9d167d001f657155ef6c3c32863766d786a22","transactionIndex":"0x0","blockHash":"0xa50227825baaa5263d7a8956ea4a43c1c2e0291d7095080354a932a78e94bb10","blockNumber":"0x1","gasUsed":"0xd79d","effectiveGasPrice":"0x3b9aca01","blobGasPrice":"0x1","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":null,"contractAddress":"0x5fbdb2315678afecb367f032d93f642f64180aa3","blockTimestamp":1795271965})";
 
 TEST(ChainReaderTest, DecodesAnAnvilReceiptIntoTypedEvents) {
   ScriptedRpc rpc;
-  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> {
-    return json::parse(kAnvilReceipt);
-  });
+  rpc.On("eth_getTransactionReceipt",
+         [](const json&) -> absl::StatusOr<json> { return json::parse(kAnvilReceipt); });
   ChainReader reader(rpc, {.kms = Address()});
   absl::StatusOr<std::optional<Receipt>> r = reader.GetReceipt(Fill(0x5f));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -322,7 +375,8 @@ TEST(ChainReaderTest, DecodesAnAnvilReceiptIntoTypedEvents) {
 
 TEST(ChainReaderTest, UnminedReceiptIsNulloptAndBadReceiptIsUnavailable) {
   ScriptedRpc rpc;
-  rpc.On("eth_getTransactionReceipt", [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
+  rpc.On("eth_getTransactionReceipt",
+         [](const json&) -> absl::StatusOr<json> { return json(nullptr); });
   ChainReader reader(rpc, {.kms = Address()});
   absl::StatusOr<std::optional<Receipt>> r = reader.GetReceipt(Fill(1));
   ASSERT_TRUE(r.ok());
@@ -345,13 +399,13 @@ TEST(ChainReaderTest, GetAppReadsFlagsAndImplementationAtOneBlock) {
     Bytes two(32, 0);
     two[31] = 2;
     std::vector<std::pair<bool, Bytes>> answers = {
-        {true, Word(true)},      // registered
-        {true, owner_word},      // owner
-        {true, Word(true)},      // any
-        {true, Bytes(32, 0)},    // pending
-        {false, Bytes{}},        // no tcb getter
-        {true, two},             // version
-        {true, Word(true)},      // upgradesDisabled
+        {true, Word(true)},    // registered
+        {true, owner_word},    // owner
+        {true, Word(true)},    // any
+        {true, Bytes(32, 0)},  // pending
+        {false, Bytes{}},      // no tcb getter
+        {true, two},           // version
+        {true, Word(true)},    // upgradesDisabled
     };
     size_t i = 0;
     return Aggregate3Answer(p, [&](const Bytes&) { return answers.at(i++); });

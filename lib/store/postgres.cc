@@ -137,7 +137,9 @@ class PgDatabase final : public Database {
 
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
                                          const std::vector<SqlValue>& params) override {
-    absl::StatusOr<std::vector<Row>> out;
+    // Set, so a connection that cannot be reset (With fails before the query runs) answers With's
+    // UNAVAILABLE rather than a default StatusOr's empty UNKNOWN.
+    absl::StatusOr<std::vector<Row>> out = std::vector<Row>{};
     absl::Status s = With([&](PgConn& c) {
       out = c.Query(sql, params);
       return out.status();

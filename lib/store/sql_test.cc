@@ -168,6 +168,22 @@ TEST(SqlPostgres, ADownServerIsUnavailableAndTheNextCallAfterRestartWorks) {
               StatusIs(absl::StatusCode::kUnavailable));
 }
 
+// The second query after an outage finds its connection broken and cannot reset it: still
+// UNAVAILABLE naming postgres (the Store maps it to STORE_UNAVAILABLE), never an empty UNKNOWN.
+TEST(SqlPostgres, AQueryOnAConnectionThatCannotBeResetIsUnavailable) {
+  auto pg = testutil::PostgresProcess::Start();
+  ASSERT_TRUE(pg.ok()) << pg.status();
+  auto db = OpenDatabase((*pg)->url(), {.pool_size = 1});
+  ASSERT_TRUE(db.ok()) << db.status();
+  ASSERT_TRUE((*db)->Ping().ok());
+  (*pg)->Stop();
+  for (int i = 0; i < 2; ++i) {
+    absl::Status s = (*db)->Query("SELECT 1", {}).status();
+    EXPECT_THAT(s, StatusIs(absl::StatusCode::kUnavailable)) << i;
+    EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("postgres")) << i;
+  }
+}
+
 TEST(SqlUrl, EnginesByUrlAndPasswordsRedacted) {
   EXPECT_THAT(OpenDatabase("mysql://x").status(), StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(OpenDatabase("sqlite:").status(), StatusIs(absl::StatusCode::kInvalidArgument));

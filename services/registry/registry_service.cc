@@ -68,13 +68,21 @@ absl::Status RegistryService::ExplainBlockError(Chain& chain, uint64_t block_num
 
 absl::StatusOr<Address> RegistryService::ReadOwner(Chain& chain, const Address& contract,
                                                    bool pending) {
-  ASSIGN_OR_RETURN(
-      Bytes ret,
-      eth_rpc::Call(
-          *chain.rpc,
-          CallRequest{.to = contract, .data = pending ? ownable::PendingOwner() : ownable::Owner()},
-          BlockTag::Latest()));
-  return DecodeAddressResult(ret);
+  absl::StatusOr<Bytes> ret = eth_rpc::Call(
+      *chain.rpc,
+      CallRequest{.to = contract, .data = pending ? ownable::PendingOwner() : ownable::Owner()},
+      BlockTag::Latest());
+  if (!ret.ok() && ret.status().code() == absl::StatusCode::kFailedPrecondition) {
+    // "No contract" may be a node on another network: say so (costs a round trip only here).
+    absl::StatusOr<uint64_t> id = eth_rpc::ChainId(*chain.rpc);
+    if (id.ok() && *id != chain.chain_id) {
+      return absl::UnavailableError(
+          absl::StrCat("the node answered from another chain (eth_chainId ", *id, ", want ",
+                       chain.chain_id, "); nothing was sent"));
+    }
+  }
+  if (!ret.ok()) return ret.status();
+  return DecodeAddressResult(*ret);
 }
 
 absl::Status RegistryService::FillTxStatus(Chain& chain, const Hash32& hash, uint32_t confirmations,

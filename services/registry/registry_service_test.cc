@@ -4,6 +4,53 @@
 
 namespace chainkms::registry {
 namespace {
+// VerifyComposeHashTransaction with confirmations 0 asks for the server's default depth (2 here),
+// as common.proto says: a transaction one block deep proves nothing yet.
+TEST_F(RegistryServiceTest, AVerifyWithoutConfirmationsWaitsForTheServersDefaultDepth) {
+  const std::string app = DeployApp(H("compose-depth-1"), H("device-depth"));
+  ASSERT_EQ(app.size(), 20u);
+  const std::string c = H("compose-depth-2");
+  pb::AddComposeHashResponse added;
+  {
+    auto req = AppWrite<pb::AddComposeHashRequest>(app, *owner_);
+    req.set_compose_hash(c);
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub_->AddComposeHash(&ctx, req, &added).ok());
+  }
+  server::GrpcServer srv({.config = server::TestServerConfig()});
+  auto chain = ConnectChain({.chain_id = kChainId, .rpc_urls = {anvil_->url()}, .kms = net_->kms},
+                            {.tx_poll_interval = absl::Milliseconds(50)}, SystemClock::Get());
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  ChainSet chains;
+  chains.Add(std::move(*chain));
+  RegistryService deep(std::move(chains), std::make_shared<SignerSet>(), srv.serving(),
+                       SystemClock::Get(), {.default_confirmations = 2});
+  srv.AddService(&deep);
+  ASSERT_TRUE(srv.Start().ok());
+  absl::Cleanup stop = [&] { srv.Stop(); };
+  auto stub = pb::Registry::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", srv.port()),
+                                                        grpc::InsecureChannelCredentials()));
+  pb::VerifyComposeHashTransactionRequest req;
+  req.set_chain_id(kChainId);
+  req.set_app_id(app);
+  req.set_compose_hash(c);
+  req.set_tx_hash(added.transaction().tx_hash());
+  pb::VerifyComposeHashTransactionResponse resp;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->VerifyComposeHashTransaction(&ctx, req, &resp).ok());
+  }
+  EXPECT_FALSE(resp.verified());
+  EXPECT_EQ(resp.failure(), pb::VERIFICATION_FAILURE_NOT_CONFIRMED);
+  EXPECT_EQ(resp.detail(), "the transaction is 1 deep, 2 asked");
+  ASSERT_TRUE(anvil_->Rpc("anvil_mine", nlohmann::json::array({"0x1"})).ok());
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(stub->VerifyComposeHashTransaction(&ctx, req, &resp).ok());
+  }
+  EXPECT_TRUE(resp.verified()) << resp.detail();
+}
+
 TEST_F(RegistryServiceTest, TheFullPolicyLifecycleRunsThroughGrpc) {
   const std::string c1 = H("compose-1"), c2 = H("compose-2"), d1 = H("device-1"),
                     d2 = H("device-2");

@@ -57,7 +57,9 @@ absl::Status RegistryService::DoVerify(const pb::VerifyComposeHashTransactionReq
   ASSIGN_OR_RETURN(Hash32 hash, ToHash(req.compose_hash(), "compose_hash"));
   ASSIGN_OR_RETURN(Hash32 tx, ToHash(req.tx_hash(), "tx_hash"));
   ASSIGN_OR_RETURN(Chain * chain, chains_.Find(req.chain_id()));
-  const uint32_t want = std::max<uint32_t>(1, req.confirmations());
+  // 0 = the chain's default depth (common.proto), never less: a proof a shallow reorg can take
+  // back must not let a commit through.
+  const uint32_t want = std::max<uint32_t>(1, Confirmations(req.confirmations()));
   ASSIGN_OR_RETURN(PinnedBlock head, chain->reader->LatestBlock());
   resp->set_block_number(head.number);
   std::vector<Hash32> hashes = {hash};
