@@ -103,12 +103,8 @@ dc up -d anvil postgres
 for _ in $(seq 1 300); do rpc eth_chainId '[]' >/dev/null 2>&1 && break; sleep 0.1; done
 rpc eth_chainId '[]' >/dev/null || fail "anvil (container) does not answer on $ANVIL_URL"
 echo "anvil: $ANVIL_URL (container)"
-"$devnet_bin" bootstrap --rpc "$ANVIL_URL" --out "$work/devnet.json" \
-  --k256-pubkey "$(jq -r .k256_public_key "$work/keys.json")" \
-  --ca-pubkey "$(jq -r .ca_public_key_spki_der "$work/keys.json")" >/dev/null 2>&1
-KMS_ADDRESS=$(jq -r '.dstackKms' "$work/devnet.json")
-[[ "$KMS_ADDRESS" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
-echo "DstackKms: $KMS_ADDRESS"
+bootstrap_contracts "$ANVIL_URL"
+KMS_ADDRESS=$kms
 
 dc up -d registry kms provisioning gateway
 wait_log kms "all chains serving" msg >/dev/null || fail "chainkms-kms did not serve its chain"

@@ -89,13 +89,10 @@ trap scale_cleanup EXIT
 "$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
 "$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
 ca=$(jq -r .ca_public_key_spki_der "$work/keys.json")
-"$devnet_bin" bootstrap --rpc "$ANVIL_URL" --out "$work/devnet.json" \
-  --k256-pubkey "$(jq -r .k256_public_key "$work/keys.json")" --ca-pubkey "$ca" >/dev/null 2>&1
-kms=$(jq -r '.dstackKms' "$work/devnet.json")
-[[ "$kms" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
+bootstrap_contracts "$ANVIL_URL"
 pg_init
 pg_start
-echo "anvil $ANVIL_URL, DstackKms $kms, PostgreSQL 127.0.0.1:$pg_port"
+echo "anvil $ANVIL_URL, PostgreSQL 127.0.0.1:$pg_port"
 
 export CHAINKMS_DEMO_KEY=$KEY0
 for r in a b; do

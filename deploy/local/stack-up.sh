@@ -35,18 +35,24 @@ os_image=0x$(printf 'chainkms-devnet-os-image' | sha256sum | cut -d' ' -f1)
 source deploy/local/anvil.sh
 source deploy/local/procs.sh
 
+# bootstrap_contracts RPC_URL: deploys the contracts with chainkms-devnet (DstackKms's kmsInfo =
+# the root keys in $work/keys.json, `chainkms-kms keys show --json`); sets kms (its address).
+bootstrap_contracts() {
+  "$devnet_bin" bootstrap --rpc "$1" --out "$work/devnet.json" \
+    --k256-pubkey "$(jq -r .k256_public_key "$work/keys.json")" \
+    --ca-pubkey "$(jq -r .ca_public_key_spki_der "$work/keys.json")" >/dev/null 2>&1
+  kms=$(jq -r '.dstackKms' "$work/devnet.json")
+  [[ "$kms" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
+  echo "DstackKms: $kms"
+}
+
 stack_up() {
   anvil_start
 trap cleanup EXIT
 echo "anvil: $ANVIL_URL"
 "$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
 "$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
-"$devnet_bin" bootstrap --rpc "$ANVIL_URL" --out "$work/devnet.json" \
-  --k256-pubkey "$(jq -r .k256_public_key "$work/keys.json")" \
-  --ca-pubkey "$(jq -r .ca_public_key_spki_der "$work/keys.json")" >/dev/null 2>&1
-kms=$(jq -r '.dstackKms' "$work/devnet.json")
-[[ "$kms" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
-echo "DstackKms: $kms"
+bootstrap_contracts "$ANVIL_URL"
 
 export CHAINKMS_DEMO_KEY=$KEY0
 "$registry_bin" --chain "31337=${ANVIL_URL};kms=${kms}" --listen 127.0.0.1:0 \
