@@ -26,10 +26,25 @@ absl::StatusOr<std::vector<absl::Duration>> ParseRetryDelays(std::string_view te
 WebhookOutbox::WebhookOutbox(ProvisioningStore& store, Clock& clock, OutboxOptions options,
                              server::Logger* logger, Sender sender)
     : store_(store),
+      registry_(options.metrics ? options.metrics : std::make_shared<prometheus::Registry>()),
       clock_(clock),
       options_(std::move(options)),
       logger_(logger != nullptr ? logger : &server::Logger::Default()),
-      sender_(std::move(sender)) {}
+      sender_(std::move(sender)) {
+  auto& attempts = prometheus::BuildCounter()
+                       .Name("chainkms_webhook_deliveries_total")
+                       .Help("Webhook delivery attempts by outcome (delivered, retry, failed)")
+                       .Register(*registry_);
+  delivered_ = &attempts.Add({{"outcome", "delivered"}});
+  retried_ = &attempts.Add({{"outcome", "retry"}});
+  failed_ = &attempts.Add({{"outcome", "failed"}});
+  latency_ = &prometheus::BuildHistogram()
+                  .Name("chainkms_webhook_delivery_seconds")
+                  .Help("One webhook delivery attempt (the signed POST), any outcome")
+                  .Register(*registry_)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1,
+                                                                   0.25, 0.5, 1, 2.5, 5, 10, 30});
+}
 
 WebhookOutbox::~WebhookOutbox() { Stop(); }
 
@@ -85,6 +100,7 @@ int WebhookOutbox::RunOnce() {
   for (const ClaimedDelivery& c : *claimed) {
     const DeliveryRecord& d = c.delivery;
     const int64_t sent_at = absl::ToUnixSeconds(clock_.Now());
+    const absl::Time started = absl::Now();  // wall time: the POST itself, not the test clock
     webhook::DeliveryResult r =
         sender_({.url = c.url,
                  .headers = webhook::SignedWebhookHeaders(c.secret, d.event_id, d.event, sent_at,
@@ -92,11 +108,13 @@ int WebhookOutbox::RunOnce() {
                  .body = d.payload},
                 {.timeout = options_.timeout, .allow_private = options_.allow_private});
     ++attempts;
+    latency_->Observe(absl::ToDoubleSeconds(absl::Now() - started));
     const int64_t done_at = absl::ToUnixSeconds(clock_.Now());
     int64_t next = 0;
     if (!r.ok() && static_cast<size_t>(d.attempts) < options_.retry_delays.size()) {
       next = done_at + absl::ToInt64Seconds(options_.retry_delays[d.attempts]);
     }
+    (r.ok() ? delivered_ : next > 0 ? retried_ : failed_)->Increment();
     absl::Status s =
         store_.RecordAttempt(d.id, options_.owner, r.ok(), r.http_status, r.error, done_at, next);
     // The URL may carry a token of the receiver's; log the webhook id, never the URL or secret.

@@ -4,6 +4,9 @@
 // outcome: delivered on 2xx; otherwise retried after 1 min, 10 min, 1 h (configurable) with the
 // same event id and body, then failed. A restart loses nothing: what was not recorded as
 // delivered is sent again once its lease runs out.
+// Metrics (OutboxOptions::metrics, the server's registry): chainkms_webhook_deliveries_total
+// {outcome=delivered|retry|failed} per attempt (all three exported from 0) and
+// chainkms_webhook_delivery_seconds, the POST of one attempt.
 //
 //   WebhookOutbox outbox(store, clock, {.owner = "replica-a"});
 //   outbox.Start();   // a background thread; Notify() wakes it after an event was queued
@@ -12,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +26,9 @@
 #include "lib/common/sync.h"
 #include "lib/server/logging.h"
 #include "lib/webhook/deliver.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
 #include "services/provisioning/store.h"
 
 namespace chainkms::provisioning {
@@ -38,6 +45,8 @@ struct OutboxOptions {
   // This replica's name in leases.
   std::string owner = "provisioning";
   int64_t batch = 16;
+  // Where the delivery metrics are registered; null: kept, not exported.
+  std::shared_ptr<prometheus::Registry> metrics;
 };
 
 // Parses "1m,10m,1h" (absl durations, comma-separated, each ≥ 0).
@@ -65,6 +74,11 @@ class WebhookOutbox {
   void Loop();
 
   ProvisioningStore& store_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Counter* delivered_;
+  prometheus::Counter* retried_;
+  prometheus::Counter* failed_;
+  prometheus::Histogram* latency_;
   Clock& clock_;
   OutboxOptions options_;
   server::Logger* logger_;

@@ -14,6 +14,7 @@
 #include "lib/testing/postgres.h"
 #include "lib/testing/status_matchers.h"
 #include "lib/testing/temp_dir.h"
+#include "prometheus/text_serializer.h"
 #include "services/provisioning/provisioning_fixture_test.h"
 
 namespace chainkms::provisioning {
@@ -52,8 +53,12 @@ TEST_F(ProvisioningWebhooksTest, WebhooksAreSignedRetriedAndVerifiedByPhalaCloud
   pb::PatchCvmResponse prep = Patch("ws-a", cvm.id(), "services: {v2: {}}\n", true);
 
   std::vector<webhook::DeliveryRequest> sent;
+  auto registry = std::make_shared<prometheus::Registry>();
   WebhookOutbox outbox(h_->store(), clock_,
-                       {.retry_delays = {absl::Minutes(1)}, .allow_private = true, .owner = "t"},
+                       {.retry_delays = {absl::Minutes(1)},
+                        .allow_private = true,
+                        .owner = "t",
+                        .metrics = registry},
                        nullptr,
                        [&](const webhook::DeliveryRequest& r, const webhook::DeliveryOptions& o) {
                          sent.push_back(r);
@@ -66,6 +71,12 @@ TEST_F(ProvisioningWebhooksTest, WebhooksAreSignedRetriedAndVerifiedByPhalaCloud
   clock_.Advance(absl::Hours(2));
   EXPECT_EQ(outbox.RunOnce(), 0);
   ASSERT_THAT(sent, SizeIs(2));
+  // One retry, one delivery, no failure; two timed POSTs.
+  const std::string metrics = prometheus::TextSerializer().Serialize(registry->Collect());
+  EXPECT_THAT(metrics, HasSubstr("chainkms_webhook_deliveries_total{outcome=\"retry\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("chainkms_webhook_deliveries_total{outcome=\"delivered\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("chainkms_webhook_deliveries_total{outcome=\"failed\"} 0"));
+  EXPECT_THAT(metrics, HasSubstr("chainkms_webhook_delivery_seconds_count 2"));
   EXPECT_EQ(sent[0].body, sent[1].body);
   EXPECT_EQ(sent[0].headers[0], sent[1].headers[0]);  // X-Webhook-Id: the same event id
 

@@ -54,7 +54,8 @@ absl::Status Run(const Config& config, const Deps& deps) {
                         .allow_private = config.webhook_allow_private,
                         .poll_interval = config.webhook_poll_interval,
                         .lease = config.webhook_timeout + absl::Seconds(50),
-                        .owner = config.replica},
+                        .owner = config.replica,
+                        .metrics = server.metrics().registry()},
                        &log);
   if (config.webhook_allow_private) {
     log.Warn("webhook targets on private networks are allowed (--webhook-allow-private)");
