@@ -86,8 +86,7 @@ kill9() {  # kill9 NAME...: SIGKILL, as a crashed pod
 
 anvil_start
 trap scale_cleanup EXIT
-"$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
-"$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
+make_root_keys
 ca=$(jq -r .ca_public_key_spki_der "$work/keys.json")
 bootstrap_contracts "$ANVIL_URL"
 pg_init

@@ -35,13 +35,22 @@ os_image=0x$(printf 'chainkms-devnet-os-image' | sha256sum | cut -d' ' -f1)
 source deploy/local/anvil.sh
 source deploy/local/procs.sh
 
-# bootstrap_contracts RPC_URL: deploys the contracts with chainkms-devnet (DstackKms's kmsInfo =
-# the root keys in $work/keys.json, `chainkms-kms keys show --json`); sets kms (its address).
+# make_root_keys: fresh kms root keys for chain 31337 in $work/keys/31337 (`chainkms-kms keys
+# init`), their public halves in $work/keys.json (`keys show --json`).
+make_root_keys() {
+  "$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
+  "$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
+}
+# bootstrap_contracts RPC_URL [OUT]: deploys the contracts with chainkms-devnet (DstackKms's
+# kmsInfo = the root keys in $work/keys.json); writes OUT (default $work/devnet.json) and sets kms
+# (the DstackKms address).
 bootstrap_contracts() {
-  "$devnet_bin" bootstrap --rpc "$1" --out "$work/devnet.json" \
+  local out=${2:-$work/devnet.json}
+  "$devnet_bin" bootstrap --rpc "$1" --out "$out" \
     --k256-pubkey "$(jq -r .k256_public_key "$work/keys.json")" \
-    --ca-pubkey "$(jq -r .ca_public_key_spki_der "$work/keys.json")" >/dev/null 2>&1
-  kms=$(jq -r '.dstackKms' "$work/devnet.json")
+    --ca-pubkey "$(jq -r .ca_public_key_spki_der "$work/keys.json")" >/dev/null 2>&1 \
+    || fail "chainkms-devnet bootstrap on $1 failed"
+  kms=$(jq -r '.dstackKms' "$out")
   [[ "$kms" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
   echo "DstackKms: $kms"
 }
@@ -50,8 +59,7 @@ stack_up() {
   anvil_start
 trap cleanup EXIT
 echo "anvil: $ANVIL_URL"
-"$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
-"$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
+make_root_keys
 bootstrap_contracts "$ANVIL_URL"
 
 export CHAINKMS_DEMO_KEY=$KEY0

@@ -6,25 +6,13 @@
 # the proxy, confirmation depth 2), chainkms-kms (endpoint /kms, dev attestation), chainkms-
 # provisioning (PostgreSQL, a fake node) and chainkms-gateway. Each service keeps its ports across
 # restarts, so a row can kill -9 one and start it again. Everything is stopped by PID on exit.
-bin() { echo "$build/$1"; }
-registry_bin=$(bin services/registry/chainkms-registry)
-kms_bin=$(bin services/kms/chainkms-kms)
-provisioning_bin=$(bin services/provisioning/chainkms-provisioning)
-gateway_bin=$(bin services/gateway/chainkms-gateway)
-devnet_bin=$(bin cli/chainkms-devnet)
-for b in "$registry_bin" "$kms_bin" "$provisioning_bin" "$gateway_bin" "$devnet_bin"; do
-  [ -x "$b" ] || { echo "missing $b (build it first)" >&2; exit 1; }
-done
+# The binaries, the dev keys, device and OS image, anvil.sh, procs.sh, make_root_keys and
+# bootstrap_contracts (stack_up is not called).
+source deploy/local/stack-up.sh
 client=tests/faults/fault-client.mjs
-
 # anvil's first dev account (public, well-known; local use only): the registry's signer.
-export CHAINKMS_DEMO_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+export CHAINKMS_DEMO_KEY=$KEY0
 owner=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266
-device=0x00000000000000000000000000000000000000000000000000000000000000d1
-os_image=0x$(printf 'chainkms-devnet-os-image' | sha256sum | cut -d' ' -f1)
-
-source deploy/local/anvil.sh
-source deploy/local/procs.sh
 
 # Polls `cmd…` every 50 ms until it succeeds; fails after $1 seconds. The only way rows wait.
 wait_for() {
@@ -209,14 +197,9 @@ faults_cleanup() {
 faults_up() {
   anvil_start
   trap faults_cleanup EXIT
-  "$kms_bin" keys init --dir "$work/keys/31337" >/dev/null
-  "$kms_bin" keys show --dir "$work/keys/31337" --chain-id 31337 --json >"$work/keys.json"
+  make_root_keys
   ca=$(jq -r .ca_public_key_spki_der "$work/keys.json")
-  local bootstrap=(--k256-pubkey "$(jq -r .k256_public_key "$work/keys.json")" --ca-pubkey "$ca")
-  "$devnet_bin" bootstrap --rpc "$ANVIL_URL" --out "$work/devnet.json" "${bootstrap[@]}" \
-    >/dev/null 2>&1 || fail "bootstrap on 31337"
-  kms=$(jq -r '.dstackKms' "$work/devnet.json")
-  [[ "$kms" =~ ^0x[0-9a-fA-F]{40}$ ]] || fail "no dstackKms in the bootstrap output"
+  bootstrap_contracts "$ANVIL_URL" >/dev/null
 
   # Another network: chain 8453 with the same contracts at the same addresses.
   local alt_port
@@ -228,9 +211,9 @@ faults_up() {
   wait_for 20 curl -sf -o /dev/null -H 'content-type: application/json' \
     -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "http://127.0.0.1:$alt_port" \
     || fail "anvil 8453 did not start"
-  "$devnet_bin" bootstrap --rpc "http://127.0.0.1:$alt_port" --out "$work/devnet-8453.json" \
-    "${bootstrap[@]}" >/dev/null 2>&1 || fail "bootstrap on 8453"
-  [ "$(jq -r .dstackKms "$work/devnet-8453.json")" = "$kms" ] || fail "8453's DstackKms differs"
+  local kms_31337=$kms
+  bootstrap_contracts "http://127.0.0.1:$alt_port" "$work/devnet-8453.json" >/dev/null
+  [ "$kms" = "$kms_31337" ] || fail "8453's DstackKms differs"
 
   node tests/faults/rpc-proxy.mjs --upstream "$ANVIL_URL" \
     --alt-upstream "http://127.0.0.1:$alt_port" >"$work/rpc-proxy.log" 2>&1 &
